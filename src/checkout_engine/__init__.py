@@ -1,0 +1,1 @@
+"""checkout-engine: a checkout backend that survives real-world failure."""

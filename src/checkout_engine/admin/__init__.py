@@ -1,0 +1,1 @@
+"""Staff access: roles, principals and API keys."""

@@ -1,0 +1,1 @@
+"""The HTTP edge: parse into typed requests, call one service function, serialise. No business rules here."""

@@ -1,0 +1,63 @@
+"""Request-scoped dependencies: the unit of work, settings and the calling staff principal."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from checkout_engine.admin.roles import Principal, Role
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.errors import Forbidden, Unauthenticated
+from checkout_engine.settings import Settings
+
+BOOTSTRAP_PRINCIPAL = "bootstrap-admin"
+
+
+def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured
+
+
+def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    """An open unit of work for the request; the route commits it explicitly, anything else rolls back."""
+    with UnitOfWork(request.app.state.engine) as uow:
+        yield uow
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send an admin API key as `Authorization: Bearer <key>`.", code="unauthenticated")
+    return token.strip()
+
+
+def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    key = _bearer(authorization)
+    configured = settings(request).bootstrap_admin_key
+    if configured is not None and hmac.compare_digest(key.encode(), configured.get_secret_value().encode()):
+        return Principal(BOOTSTRAP_PRINCIPAL, Role.ADMIN)
+    raise Unauthenticated("This API key is not valid.", code="invalid_api_key")
+
+
+def require_role(role: Role) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and refuses roles below ``role``."""
+
+    def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if not principal.allows(role):
+            raise Forbidden(
+                f"This action needs the {role.label} role.",
+                code="forbidden",
+                details={"required_role": role.label, "your_role": principal.role.label},
+            )
+        return principal
+
+    return dependency
+
+
+Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
+AppSettings = Annotated[Settings, Depends(settings)]
+Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+Viewer = Annotated[Principal, Depends(require_role(Role.VIEWER))]

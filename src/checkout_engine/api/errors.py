@@ -1,0 +1,100 @@
+"""The one place that maps errors to HTTP statuses and the contract's error shape:
+``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from checkout_engine.errors import (
+    BadRequest,
+    CheckoutError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthenticated,
+)
+
+log = structlog.get_logger(__name__)
+
+STATUS_BY_KIND: tuple[tuple[type[CheckoutError], int], ...] = (
+    (BadRequest, 400),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (PayloadTooLarge, 413),
+    (Invalid, 422),
+    (TooManyRequests, 429),
+)
+
+# A schema error on one of these fields answers with the field's own code, as the contract names them.
+FIELD_ERROR_CODES = {"quantity": "invalid_quantity", "currency": "invalid_currency", "country": "invalid_country"}
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large"}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def status_for(error: CheckoutError) -> int:
+    return next((status for kind, status in STATUS_BY_KIND if isinstance(error, kind)), 400)
+
+
+def _on_checkout_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, CheckoutError)
+    headers = {}
+    if isinstance(error, TooManyRequests) and "retry_after_seconds" in error.details:
+        headers["Retry-After"] = str(error.details["retry_after_seconds"])
+    return JSONResponse(
+        error_body(error.code, error.message, error.details), status_code=status_for(error), headers=headers
+    )
+
+
+def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(part) for part in item["loc"] if part != "body"),
+            "problem": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors()
+    ]
+    if any(item["type"] == "json_invalid" for item in error.errors()):
+        return JSONResponse(error_body("malformed_json", "The request body is not valid JSON."), status_code=400)
+    fields = {problem["field"].split(".")[-1] for problem in problems}
+    code = FIELD_ERROR_CODES.get(next(iter(fields)), "validation_error") if len(fields) == 1 else "validation_error"
+    message = "; ".join(f"{p['field'] or 'body'}: {p['problem']}" for p in problems[:5])
+    return JSONResponse(error_body(code, message, {"errors": problems}), status_code=422)
+
+
+def _on_http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = HTTP_CODES.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(error.detail)), status_code=error.status_code, headers=getattr(error, "headers", None)
+    )
+
+
+def _on_unexpected(_: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled_error", error_type=type(error).__name__)
+    return JSONResponse(
+        error_body("internal_error", "Something went wrong on our side; it has been logged."), status_code=500
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CheckoutError, _on_checkout_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,88 @@
+"""Storefront cart calls (contract: "Storefront API")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from checkout_engine.api.deps import AppSettings, Uow
+from checkout_engine.api.schemas import ApplyCoupon, CreateCart, SetQuantity, SetShipping
+from checkout_engine.cart import service
+from checkout_engine.cart.model import Cart, ShippingAddress
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.pricing.service import quote_cart
+from checkout_engine.pricing.snapshot import quote_payload
+
+router = APIRouter(prefix="/v1/carts", tags=["carts"])
+
+
+def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
+    return {
+        "id": cart.id,
+        "object": "cart",
+        "currency": cart.currency,
+        "customer_id": cart.customer_id,
+        "email": cart.email,
+        "country": cart.country,
+        "status": cart.status.value,
+        "items": [{"sku": line.sku, "quantity": line.quantity} for line in cart.lines],
+        "coupon": cart.coupon_code,
+        "shipping": (
+            {"address": cart.shipping_address.as_dict(), "method": cart.shipping_method}
+            if cart.shipping_address
+            else None
+        ),
+        "quote": quote_payload(quote_cart(uow.connection, cart)),
+        "created_at": cart.created_at.isoformat(),
+        "updated_at": cart.updated_at.isoformat(),
+    }
+
+
+@router.post("", status_code=201)
+def create_cart(body: CreateCart, uow: Uow) -> dict[str, Any]:
+    cart = service.create_cart(
+        uow, currency=body.currency, customer_id=body.customer_id, email=body.email, country=body.country
+    )
+    view = cart_view(uow, cart)
+    uow.commit()
+    return view
+
+
+@router.get("/{cart_id}")
+def get_cart(cart_id: str, uow: Uow) -> dict[str, Any]:
+    return cart_view(uow, service.get_cart(uow, cart_id))
+
+
+@router.put("/{cart_id}/items/{sku}")
+def set_item(cart_id: str, sku: str, body: SetQuantity, uow: Uow) -> dict[str, Any]:
+    cart = service.set_item(uow, cart_id, sku, body.quantity)
+    view = cart_view(uow, cart)
+    uow.commit()
+    return view
+
+
+@router.put("/{cart_id}/shipping")
+def set_shipping(cart_id: str, body: SetShipping, uow: Uow) -> dict[str, Any]:
+    address = ShippingAddress(**body.address.model_dump())
+    cart = service.set_shipping(uow, cart_id, address, body.method)
+    view = cart_view(uow, cart)
+    uow.commit()
+    return view
+
+
+@router.put("/{cart_id}/coupon")
+def apply_coupon(cart_id: str, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings) -> dict[str, Any]:
+    client = request.client.host if request.client else None
+    cart = service.apply_coupon(uow, cart_id, body.code, client_address=client, settings=settings)
+    view = cart_view(uow, cart)
+    uow.commit()
+    return view
+
+
+@router.delete("/{cart_id}/coupon")
+def remove_coupon(cart_id: str, uow: Uow) -> dict[str, Any]:
+    cart = service.remove_coupon(uow, cart_id)
+    view = cart_view(uow, cart)
+    uow.commit()
+    return view

@@ -1,0 +1,121 @@
+"""Admin catalog calls: products, inventory, coupons, shipping methods and tax rates (role ``admin`` to change,
+``viewer`` to read)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter
+
+from checkout_engine.api.deps import Admin, Uow, Viewer
+from checkout_engine.api.schemas import PutCoupon, PutInventory, PutProduct, PutShippingMethod, PutTaxRate
+from checkout_engine.catalog import repository, service
+from checkout_engine.catalog.model import (
+    Coupon,
+    Product,
+    ProductKind,
+    ShippingMethod,
+    StockLevel,
+    TaxClass,
+    TaxRate,
+    check_code,
+    check_prices,
+    check_sku,
+)
+from checkout_engine.errors import Invalid, NotFound
+
+router = APIRouter(prefix="/admin/v1", tags=["admin: catalog"])
+
+
+def _stock_view(stock: StockLevel) -> dict[str, Any]:
+    return {"sku": stock.sku, "on_hand": stock.on_hand, "reserved": stock.reserved, "available": stock.available}
+
+
+def _product_view(product: Product) -> dict[str, Any]:
+    return {
+        "object": "product",
+        **dataclasses.asdict(product),
+        "kind": product.kind.value,
+        "tax_class": product.tax_class.value,
+    }
+
+
+@router.put("/products/{sku}")
+def put_product(sku: str, body: PutProduct, principal: Admin, uow: Uow) -> dict[str, Any]:
+    product = Product(
+        sku=check_sku(sku),
+        name=body.name,
+        kind=ProductKind(body.kind),
+        tax_class=TaxClass(body.tax_class),
+        active=body.active,
+        prices=check_prices(dict(body.prices)),
+    )
+    service.save_product(uow, product, principal=principal, reason=body.reason)
+    uow.commit()
+    return _product_view(product)
+
+
+@router.get("/products/{sku}")
+def get_product(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+    product = repository.get_product(uow.connection, check_sku(sku))
+    if product is None:
+        raise NotFound(f"No product with SKU {sku}.", code="unknown_sku", details={"sku": sku})
+    return _product_view(product)
+
+
+@router.put("/inventory/{sku}")
+def put_inventory(sku: str, body: PutInventory, principal: Admin, uow: Uow) -> dict[str, Any]:
+    stock = service.set_stock(uow, sku, body.on_hand, principal=principal, reason=body.reason)
+    uow.commit()
+    return _stock_view(stock)
+
+
+@router.get("/inventory/{sku}")
+def get_inventory(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+    return _stock_view(service.stock_level(uow, sku))
+
+
+@router.put("/coupons/{code}")
+def put_coupon(code: str, body: PutCoupon, principal: Admin, uow: Uow) -> dict[str, Any]:
+    if body.percent_off is None and body.currency is not None:
+        raise Invalid("currency goes with amount_off only.", code="invalid_coupon_terms")
+    coupon = Coupon(
+        code=check_code(code, what="coupon"),
+        percent_off=body.percent_off,
+        amount_off=body.amount_off,
+        currency=body.currency,
+        max_redemptions=body.max_redemptions,
+        max_per_customer=body.max_per_customer,
+        expires_at=body.expires_at,
+        min_subtotal=body.min_subtotal,
+        skus=tuple(body.skus) if body.skus is not None else None,
+        active=body.active,
+    )
+    service.save_coupon(uow, coupon, principal=principal, reason=body.reason)
+    uow.commit()
+    view = dataclasses.asdict(coupon)
+    view["expires_at"] = coupon.expires_at.isoformat() if coupon.expires_at else None
+    return {"object": "coupon", **view}
+
+
+@router.put("/shipping-methods/{code}")
+def put_shipping_method(code: str, body: PutShippingMethod, principal: Admin, uow: Uow) -> dict[str, Any]:
+    method = ShippingMethod(
+        code=check_code(code, what="coupon"),
+        name=body.name,
+        prices=dict(body.prices),
+        countries=tuple(body.countries),
+        active=body.active,
+    )
+    service.save_shipping_method(uow, method, principal=principal, reason=body.reason)
+    uow.commit()
+    return {"object": "shipping_method", **dataclasses.asdict(method)}
+
+
+@router.put("/tax-rates/{country}")
+def put_tax_rate(country: str, body: PutTaxRate, principal: Admin, uow: Uow) -> dict[str, Any]:
+    rate = TaxRate(country=country, standard_bp=body.standard, reduced_bp=body.reduced)
+    service.save_tax_rate(uow, rate, principal=principal, reason=body.reason)
+    uow.commit()
+    return {"object": "tax_rate", "country": rate.country, "standard": rate.standard_bp, "reduced": rate.reduced_bp}

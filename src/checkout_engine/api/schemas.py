@@ -1,0 +1,90 @@
+"""Request bodies. Strict: unknown fields, wrong types and floats for money are refused with 422."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, upper case")]
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**12)]
+Prices = Annotated[dict[Currency, MinorUnits], Field(max_length=200)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CreateCart(Body):
+    currency: Currency
+    customer_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    email: Email | None = None
+    country: Country | None = None
+
+
+class SetQuantity(Body):
+    quantity: StrictInt
+
+
+class Address(Body):
+    name: Text
+    line1: Text
+    city: Text
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Country
+
+
+class SetShipping(Body):
+    address: Address
+    method: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ApplyCoupon(Body):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class PutProduct(Body):
+    name: Text
+    kind: Annotated[str, Field(pattern=r"^(physical|digital)$")]
+    prices: Prices
+    tax_class: Annotated[str, Field(pattern=r"^(standard|reduced|zero)$")]
+    active: StrictBool = True
+    reason: Reason = "catalog update"
+
+
+class PutInventory(Body):
+    on_hand: Annotated[StrictInt, Field(ge=0, le=10**9)]
+    reason: Reason
+
+
+class PutCoupon(Body):
+    percent_off: Annotated[StrictInt, Field(ge=1, le=100)] | None = None
+    amount_off: Annotated[StrictInt, Field(ge=1, le=10**12)] | None = None
+    currency: Currency | None = None
+    max_redemptions: Annotated[StrictInt, Field(ge=0)] | None = None
+    max_per_customer: Annotated[StrictInt, Field(ge=0)] | None = None
+    expires_at: AwareDatetime | None = None
+    skus: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]], Field(max_length=1000)] | None = (
+        None
+    )
+    min_subtotal: MinorUnits | None = None
+    active: StrictBool = True
+    reason: Reason = "catalog update"
+
+
+class PutShippingMethod(Body):
+    name: Text
+    prices: Prices
+    countries: Annotated[list[Country], Field(min_length=1, max_length=300)]
+    active: StrictBool = True
+    reason: Reason = "catalog update"
+
+
+class PutTaxRate(Body):
+    standard: Annotated[StrictInt, Field(ge=0, le=10_000)]
+    reduced: Annotated[StrictInt, Field(ge=0, le=10_000)]
+    reason: Reason = "catalog update"

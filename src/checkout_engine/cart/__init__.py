@@ -1,0 +1,1 @@
+"""The customer's intended purchase: lines, address, shipping method and coupon."""

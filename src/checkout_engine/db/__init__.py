@@ -1,0 +1,1 @@
+"""Persistence: table definitions, engines, the unit of work and schema migrations."""

@@ -1,0 +1,26 @@
+"""INSERT ... ON CONFLICT DO UPDATE, the same call on PostgreSQL and SQLite (no check-then-insert race)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    values: dict[str, Any],
+    *,
+    keys: Sequence[str],
+    insert_only: Sequence[str] = ("created_at",),
+    where: sa.ColumnElement[bool] | None = None,
+) -> bool:
+    """Insert the row or update it in place; ``where`` guards the update. True when a row was written."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    updates = {name: statement.excluded[name] for name in values if name not in keys and name not in insert_only}
+    result = conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where))
+    return result.rowcount == 1

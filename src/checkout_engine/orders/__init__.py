@@ -1,0 +1,1 @@
+"""Orders: the business record, moved only through the explicit state machine in ``model``."""

@@ -1,0 +1,129 @@
+"""SQL for orders, snapshots and events. Functions take the unit of work's connection; none of them commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import order_events, orders, pricing_snapshots
+from checkout_engine.orders.model import EventKind, Order, OrderEvent, OrderState
+from checkout_engine.pricing.snapshot import PricingSnapshot
+
+
+def insert_order(conn: sa.Connection, order: Order, *, token_hash: str, snapshot: PricingSnapshot) -> None:
+    conn.execute(
+        orders.insert().values(
+            id=order.id,
+            cart_id=order.cart_id,
+            state=order.state.value,
+            version=order.version,
+            needs_review=order.needs_review,
+            review_reason=order.review_reason,
+            currency=order.currency,
+            total=order.total,
+            customer_id=order.customer_id,
+            email=order.email,
+            token_hash=token_hash,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+    )
+    conn.execute(
+        pricing_snapshots.insert().values(
+            order_id=order.id,
+            currency=snapshot.currency,
+            total=snapshot.total,
+            payload=snapshot.payload,
+            hash=snapshot.hash,
+            created_at=order.created_at,
+        )
+    )
+
+
+def _order(row: sa.RowMapping) -> Order:
+    return Order(
+        id=row["id"],
+        cart_id=row["cart_id"],
+        state=OrderState(row["state"]),
+        version=row["version"],
+        needs_review=row["needs_review"],
+        review_reason=row["review_reason"],
+        currency=row["currency"],
+        total=row["total"],
+        customer_id=row["customer_id"],
+        email=row["email"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def get_order(conn: sa.Connection, order_id: str) -> Order | None:
+    row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).mappings().first()
+    return _order(row) if row else None
+
+
+def compare_and_set(conn: sa.Connection, order: Order, **changes: Any) -> Order | None:
+    """Apply ``changes`` only if the order is still at ``order.version``; None when another writer got there first."""
+    now = utcnow()
+    result = conn.execute(
+        orders.update()
+        .where(orders.c.id == order.id, orders.c.version == order.version)
+        .values(**changes, version=order.version + 1, updated_at=now)
+        .returning(*orders.c)
+    )
+    row = result.mappings().first()
+    return _order(row) if row else None
+
+
+def append_event(
+    conn: sa.Connection,
+    order_id: str,
+    *,
+    kind: EventKind,
+    states: tuple[OrderState | None, OrderState | None],
+    reason: str,
+    actor: str,
+    provider_event_id: str | None,
+) -> None:
+    from_state, to_state = states
+    conn.execute(
+        order_events.insert().values(
+            order_id=order_id,
+            kind=kind.value,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value if to_state else None,
+            reason=reason,
+            actor=actor,
+            provider_event_id=provider_event_id,
+            at=utcnow(),
+        )
+    )
+
+
+def events_for(conn: sa.Connection, order_id: str) -> list[OrderEvent]:
+    rows = conn.execute(
+        sa.select(order_events).where(order_events.c.order_id == order_id).order_by(order_events.c.id)
+    ).mappings()
+    return [
+        OrderEvent(
+            id=row["id"],
+            order_id=row["order_id"],
+            kind=EventKind(row["kind"]),
+            from_state=OrderState(row["from_state"]) if row["from_state"] else None,
+            to_state=OrderState(row["to_state"]) if row["to_state"] else None,
+            reason=row["reason"],
+            actor=row["actor"],
+            provider_event_id=row["provider_event_id"],
+            at=row["at"],
+        )
+        for row in rows
+    ]
+
+
+def snapshot_for(conn: sa.Connection, order_id: str) -> PricingSnapshot | None:
+    row = conn.execute(sa.select(pricing_snapshots).where(pricing_snapshots.c.order_id == order_id)).mappings().first()
+    if row is None:
+        return None
+    return PricingSnapshot(currency=row["currency"], total=row["total"], payload=row["payload"], hash=row["hash"])

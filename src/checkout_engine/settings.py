@@ -1,0 +1,53 @@
+"""Runtime settings, read from ``CHECKOUT_*`` environment variables (defaults as in the public contract)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STRIPE_API_BASE = "https://api.stripe.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHECKOUT_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/checkout.db"
+
+    provider: str = "stripe"
+    stripe_api_base: str = STRIPE_API_BASE
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    # A comma-separated list, so a new secret can be added before the old one is retired.
+    stripe_webhook_secret: SecretStr | None = None
+
+    bootstrap_admin_key: SecretStr | None = None
+
+    reservation_ttl_seconds: int = Field(default=900, gt=0)  # long enough for 3-D Secure
+    reconcile_pending_after_seconds: int = Field(default=600, gt=0)
+    sweep_interval_seconds: int = Field(default=30, gt=0)
+    webhook_tolerance_seconds: int = Field(default=300, gt=0)
+    support_refund_limit: int = Field(default=10_000, ge=0)  # minor units
+
+    max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
+    coupon_failure_limit: int = Field(default=5, gt=0)
+    coupon_failure_window_seconds: int = Field(default=600, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("CHECKOUT_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    def webhook_secrets(self) -> list[str]:
+        if self.stripe_webhook_secret is None:
+            return []
+        raw = self.stripe_webhook_secret.get_secret_value()
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""A Stripe-compatible payment provider simulator."""
