@@ -22,5 +22,6 @@ def upsert(
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in keys and name not in insert_only}
-    result = conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where))
-    return result.rowcount == 1
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where)
+    # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.
+    return conn.execute(statement.returning(table.c[keys[0]])).first() is not None

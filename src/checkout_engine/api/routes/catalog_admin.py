@@ -23,7 +23,7 @@ from checkout_engine.catalog.model import (
     check_prices,
     check_sku,
 )
-from checkout_engine.errors import Invalid, NotFound
+from checkout_engine.errors import NotFound
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: catalog"])
 
@@ -78,8 +78,6 @@ def get_inventory(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
 
 @router.put("/coupons/{code}")
 def put_coupon(code: str, body: PutCoupon, principal: Admin, uow: Uow) -> dict[str, Any]:
-    if body.percent_off is None and body.currency is not None:
-        raise Invalid("currency goes with amount_off only.", code="invalid_coupon_terms")
     coupon = Coupon(
         code=check_code(code, what="coupon"),
         percent_off=body.percent_off,
