@@ -1,0 +1,1 @@
+"""Payment attempts and the provider-neutral interface to the payment provider."""

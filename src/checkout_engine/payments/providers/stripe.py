@@ -1,0 +1,230 @@
+"""Stripe, through the official ``stripe`` library: the same code path against Stripe itself or the simulator
+(``CHECKOUT_STRIPE_API_BASE``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import stripe
+
+from checkout_engine.payments.model import (
+    EventPage,
+    IntentRequest,
+    PaymentDeclined,
+    PaymentStatus,
+    ProviderError,
+    ProviderEvent,
+    ProviderMisconfigured,
+    ProviderPayment,
+    ProviderRefund,
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundStatus,
+)
+from checkout_engine.webhooks.signature import verify_signature
+
+REQUEST_TIMEOUT_SECONDS = 10.0  # long enough for 3-D Secure lookups, short enough to free a worker
+# Intents are looked up among those created shortly before the attempt began: clocks may disagree a little.
+LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
+
+STATUS = {
+    "requires_payment_method": PaymentStatus.PENDING,
+    "requires_confirmation": PaymentStatus.PENDING,
+    "requires_action": PaymentStatus.REQUIRES_ACTION,
+    "processing": PaymentStatus.PROCESSING,
+    "requires_capture": PaymentStatus.AUTHORIZED,
+    "succeeded": PaymentStatus.SUCCEEDED,
+    "canceled": PaymentStatus.CANCELED,
+}
+REFUND_STATUS = {
+    "pending": RefundStatus.PENDING,
+    "requires_action": RefundStatus.PENDING,
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.CANCELED,
+}
+
+
+def to_payment(data: dict[str, Any]) -> ProviderPayment:
+    raw = str(data["status"])
+    error = data.get("last_payment_error") or None
+    status = STATUS.get(raw, PaymentStatus.PENDING)
+    if raw == "requires_payment_method" and error:
+        status = PaymentStatus.FAILED  # declined: Stripe puts the intent back to wait for another method
+    charge = data.get("latest_charge")
+    return ProviderPayment(
+        id=data["id"],
+        status=status,
+        raw_status=raw,
+        amount=int(data["amount"]),
+        amount_received=int(data.get("amount_received") or 0),
+        amount_capturable=int(data.get("amount_capturable") or 0),
+        currency=str(data["currency"]).upper(),
+        client_secret=data.get("client_secret"),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        latest_charge=charge["id"] if isinstance(charge, dict) else charge,
+        error_code=(error or {}).get("decline_code") or (error or {}).get("code"),
+        created=int(data.get("created") or 0),
+    )
+
+
+def to_refund(data: dict[str, Any]) -> ProviderRefund:
+    raw = str(data["status"])
+    return ProviderRefund(
+        id=data["id"],
+        payment_id=str(data.get("payment_intent")),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(),
+        status=REFUND_STATUS.get(raw, RefundStatus.PENDING),
+        raw_status=raw,
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def to_event(data: dict[str, Any]) -> ProviderEvent:
+    obj = (data.get("data") or {}).get("object") or {}
+    return ProviderEvent(
+        id=data["id"], type=data["type"], created=int(data["created"]), object_id=obj.get("id"), data=data
+    )
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Stripe's exceptions become ours, so nothing above this module knows which provider it talks to."""
+    try:
+        yield
+    except stripe.CardError as error:
+        json_body = cast(dict[str, Any], error.json_body or {})
+        body: dict[str, Any] = json_body.get("error", {})
+        intent = body.get("payment_intent") or {}
+        raise PaymentDeclined(
+            error.user_message or "The card was declined.",
+            decline_code=body.get("decline_code") or error.code,
+            payment_id=intent.get("id"),
+        ) from error
+    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
+        raise ProviderUnavailable(
+            f"The payment provider did not answer: {type(error).__name__}.",
+            details={"provider_error": type(error).__name__},
+        ) from error
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        raise ProviderMisconfigured("The payment provider refused our credentials.") from error
+    except stripe.IdempotencyError as error:
+        raise ProviderRejected(str(error.user_message or error), code="provider_idempotency_error") from error
+    except stripe.InvalidRequestError as error:
+        raise ProviderRejected(
+            str(error.user_message or error), details={"provider_code": error.code, "param": error.param}
+        ) from error
+    except stripe.StripeError as error:
+        raise ProviderError(f"The payment provider failed: {type(error).__name__}.") from error
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        api_base: str,
+        webhook_secrets: list[str],
+        webhook_tolerance_seconds: int,
+        timeout_seconds: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> None:
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base},
+            max_network_retries=0,  # retries are ours: after a timeout we look before we leap
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        )
+        self._webhook_secrets = webhook_secrets
+        self._tolerance = webhook_tolerance_seconds
+
+    def create_intent(self, request: IntentRequest) -> ProviderPayment:
+        params: Any = {
+            "amount": request.amount,
+            "currency": request.currency.lower(),
+            "metadata": {**request.metadata, "payment_attempt_id": request.reference},
+            "capture_method": "manual" if request.manual_capture else "automatic",
+        }
+        started = datetime.now().astimezone()
+        try:
+            with translated_errors():
+                intent = self._client.v1.payment_intents.create(
+                    params=params,
+                    options={"idempotency_key": request.idempotency_key},
+                )
+            return to_payment(intent.to_dict())
+        except ProviderUnavailable:
+            found = self.find_intent(request.reference, created_after=started)
+            if found is not None:
+                return found
+            raise
+
+    def find_intent(self, reference: str, *, created_after: datetime) -> ProviderPayment | None:
+        since = int((created_after - LOOKUP_CLOCK_SKEW).timestamp())
+        with translated_errors():
+            page = self._client.v1.payment_intents.list(params={"created": {"gte": since}, "limit": 100})
+            for intent in page.auto_paging_iter():
+                data = intent.to_dict()
+                if (data.get("metadata") or {}).get("payment_attempt_id") == reference:
+                    return to_payment(data)
+        return None
+
+    def retrieve(self, payment_id: str) -> ProviderPayment:
+        with translated_errors():
+            return to_payment(self._client.v1.payment_intents.retrieve(payment_id).to_dict())
+
+    def confirm(self, payment_id: str, *, payment_method: str) -> ProviderPayment:
+        with translated_errors():
+            intent = self._client.v1.payment_intents.confirm(payment_id, params={"payment_method": payment_method})
+            return to_payment(intent.to_dict())
+
+    def capture(self, payment_id: str, *, amount: int | None, idempotency_key: str) -> ProviderPayment:
+        params: Any = {} if amount is None else {"amount_to_capture": amount}
+        with translated_errors():
+            intent = self._client.v1.payment_intents.capture(
+                payment_id,
+                params=params,
+                options={"idempotency_key": idempotency_key},
+            )
+            return to_payment(intent.to_dict())
+
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> ProviderPayment:
+        with translated_errors():
+            intent = self._client.v1.payment_intents.cancel(payment_id, options={"idempotency_key": idempotency_key})
+            return to_payment(intent.to_dict())
+
+    def refund(self, payment_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]) -> ProviderRefund:
+        params: Any = {"payment_intent": payment_id, "amount": amount, "metadata": metadata}
+        with translated_errors():
+            refund = self._client.v1.refunds.create(
+                params=params,
+                options={"idempotency_key": idempotency_key},
+            )
+            return to_refund(refund.to_dict())
+
+    def retrieve_refund(self, refund_id: str) -> ProviderRefund:
+        with translated_errors():
+            return to_refund(self._client.v1.refunds.retrieve(refund_id).to_dict())
+
+    def list_events(self, *, created_after: int, starting_after: str | None = None, limit: int = 100) -> EventPage:
+        params: Any = {"created": {"gte": created_after}, "limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        with translated_errors():
+            page = self._client.v1.events.list(params=params)
+            return EventPage(tuple(to_event(event.to_dict()) for event in page.data), bool(page.has_more))
+
+    def retrieve_event(self, event_id: str) -> ProviderEvent:
+        with translated_errors():
+            return to_event(self._client.v1.events.retrieve(event_id).to_dict())
+
+    def verify_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
+        """Our own verification on the raw bytes (several secrets for rotation), then the parsed event."""
+        verify_signature(payload, signature_header, secrets=self._webhook_secrets, tolerance_seconds=self._tolerance)
+        return to_event(json.loads(payload))

@@ -1,0 +1,1 @@
+"""Webhook ingestion: verify the signature on the raw body, store, deduplicate, process in a worker."""
