@@ -18,6 +18,7 @@ from checkout_engine.api.app import create_app
 from checkout_engine.db import migrate
 from checkout_engine.db.engine import make_engine
 from checkout_engine.settings import Settings
+from support.provider_sim_process import ProviderSimProcess
 
 ADMIN_KEY = "test-bootstrap-admin-key"
 PG_ADMIN_URL = os.environ.get("CHECKOUT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -119,3 +120,17 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+
+@pytest.fixture(scope="session")
+def sim_process() -> Iterator[ProviderSimProcess]:
+    """One provider simulator process per test worker."""
+    with ProviderSimProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def sim(sim_process: ProviderSimProcess) -> ProviderSimProcess:
+    """The simulator, forgotten clean before the test."""
+    sim_process.reset()
+    return sim_process

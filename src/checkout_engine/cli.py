@@ -60,6 +60,20 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     _serve(settings, host, port)
 
 
+@app.command("provider-sim")
+def provider_sim(
+    host: Host = "127.0.0.1",
+    port: Port = 12111,
+    webhook_url: Annotated[str | None, typer.Option(envvar="PROVIDER_SIM_WEBHOOK_URL")] = None,
+    webhook_secret: Annotated[str | None, typer.Option(envvar="PROVIDER_SIM_WEBHOOK_SECRET")] = None,
+    settle_delay_ms: Annotated[int, typer.Option(envvar="PROVIDER_SIM_SETTLE_DELAY_MS")] = 2000,
+) -> None:
+    """The Stripe-compatible payment provider simulator (its own process, its own state)."""
+    from provider_sim.server import serve as serve_simulator
+
+    serve_simulator(host, port, webhook_url=webhook_url, webhook_secret=webhook_secret, settle_delay_ms=settle_delay_ms)
+
+
 @app.command()
 def run(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Everything in one command on the embedded database, with a demo catalog: what a new user starts first."""

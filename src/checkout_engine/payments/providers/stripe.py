@@ -114,7 +114,9 @@ def translated_errors() -> Iterator[None]:
     except (stripe.AuthenticationError, stripe.PermissionError) as error:
         raise ProviderMisconfigured("The payment provider refused our credentials.") from error
     except stripe.IdempotencyError as error:
-        raise ProviderRejected(str(error.user_message or error), code="provider_idempotency_error") from error
+        # Our keys are derived from our records, so a clash means another execution of the same operation is in
+        # flight at the provider: try again later, when it has a stored answer to replay.
+        raise ProviderUnavailable(str(error.user_message or error), code="provider_idempotency_conflict") from error
     except stripe.InvalidRequestError as error:
         raise ProviderRejected(
             str(error.user_message or error), details={"provider_code": error.code, "param": error.param}

@@ -1,0 +1,96 @@
+"""Refunds and disputes against a PaymentIntent's charge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from provider_sim.errors import invalid_request
+from provider_sim.ids import new_id
+from provider_sim.ledger import Ledger
+from provider_sim.objects import Charge, Dispute, PaymentIntent, Refund, RequestInfo
+
+REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
+DISPUTE_REASONS = frozenset({"fraudulent", "product_not_received", "duplicate", "general", "unrecognized"})
+
+
+@dataclass(frozen=True)
+class RefundSpec:
+    amount: int | None = None
+    reason: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def captured_charge(
+    ledger: Ledger, intent: PaymentIntent, param: str = "payment_intent", purpose: str = "refund"
+) -> Charge:
+    charge = ledger.charges.get(intent.latest_charge or "")
+    if charge is None or charge.status != "succeeded" or not charge.captured:
+        raise invalid_request(
+            f"This PaymentIntent ({intent.id}) does not have a successful charge to {purpose}.",
+            param=param,
+            code="charge_not_refundable",
+        )
+    return charge
+
+
+def create_refund(ledger: Ledger, charge: Charge, spec: RefundSpec, request: RequestInfo) -> Refund:
+    """A pending refund; its amount counts against the charge at once, as Stripe counts it."""
+    remaining = charge.amount_captured - charge.amount_refunded
+    if remaining <= 0:
+        raise invalid_request(f"Charge {charge.id} has already been refunded.", code="charge_already_refunded")
+    amount = remaining if spec.amount is None else spec.amount
+    if amount > remaining:
+        raise invalid_request(
+            f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
+            param="amount",
+            code="amount_too_large",
+        )
+    refund = Refund(
+        id=new_id("re"),
+        amount=amount,
+        currency=charge.currency,
+        charge=charge.id,
+        payment_intent=charge.payment_intent,
+        created=ledger.now(),
+        reason=spec.reason,
+        metadata=dict(spec.metadata),
+    )
+    ledger.refunds.add(refund)
+    charge.amount_refunded += amount
+    ledger.emit("refund.created", refund.to_dict(), request)
+    ledger.emit("charge.refunded", charge.to_dict(), request)
+    return refund
+
+
+def settle_refund(ledger: Ledger, refund: Refund, succeed: bool, request: RequestInfo) -> None:
+    if refund.status != "pending":
+        raise invalid_request(f"Refund {refund.id} has a status of {refund.status}; only pending refunds settle.")
+    if succeed:
+        refund.status = "succeeded"
+    else:
+        refund.status, refund.failure_reason = "failed", "declined"
+        charge = ledger.charges.get(refund.charge)
+        if charge is not None:
+            charge.amount_refunded -= refund.amount
+    ledger.emit("refund.updated", refund.to_dict(), request)
+
+
+def open_dispute(
+    ledger: Ledger, intent: PaymentIntent, amount: int | None, reason: str, request: RequestInfo
+) -> Dispute:
+    charge = captured_charge(ledger, intent, param="id", purpose="dispute")
+    if charge.disputed:
+        raise invalid_request(f"Charge {charge.id} is already disputed.")
+    dispute = Dispute(
+        id=new_id("dp"),
+        amount=charge.amount_captured if amount is None else amount,
+        currency=charge.currency,
+        charge=charge.id,
+        payment_intent=intent.id,
+        created=ledger.now(),
+        reason=reason,
+    )
+    ledger.disputes.add(dispute)
+    charge.disputed = True
+    ledger.emit("charge.dispute.created", dispute.to_dict(), request)
+    return dispute
