@@ -9,6 +9,7 @@ import time
 import stripe
 from sim_webhook_receiver import WebhookReceiver
 
+from checkout_engine.webhooks.signature import verify_signature
 from provider_sim.webhook_plan import WebhookSettings, plan_delivery
 from support.provider_sim_process import ProviderSimProcess, wait_for
 
@@ -29,6 +30,8 @@ def test_deliveries_are_signed_so_the_official_verifier_accepts_them(
 
     event = stripe.Webhook.construct_event(delivered.body, delivered.signature, SECRET)
     assert (event.type, event.data.object.id) == ("payment_intent.created", intent_id)
+    raw = delivered.body if isinstance(delivered.body, bytes) else delivered.body.encode()
+    assert verify_signature(raw, delivered.signature, secrets=["whsec_old", SECRET], tolerance_seconds=300) > 0
     assert delivered.headers["Content-Type"].startswith("application/json")
     assert delivered.signature.startswith("t=")
 
