@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -58,6 +61,40 @@ def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     settings = get_settings()
     _refuse_out_of_date(settings)
     _serve(settings, host, port)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run side by side in this process.")] = 1,
+) -> None:
+    """Run jobs and periodic sweeps until SIGTERM or Ctrl-C; a job in flight finishes first."""
+    from checkout_engine.jobs.registry import HANDLERS, sweeps
+    from checkout_engine.jobs.worker import JobContext, Worker
+    from checkout_engine.payments.factory import build_provider
+
+    settings = get_settings()
+    _refuse_out_of_date(settings)
+    engine = make_engine(settings.database_url, pool_size=concurrency + 1)
+    context = JobContext(engine, settings, provider_factory=lambda: build_provider(settings))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    lease = timedelta(seconds=settings.job_lease_seconds)
+    threads = [
+        threading.Thread(
+            target=Worker(context, handlers=HANDLERS, sweeps=sweeps(settings), lease=lease).run_forever,
+            args=(stop,),
+            name=f"worker-{n}",
+        )
+        for n in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    console.print(f"worker running {concurrency} job loop(s) on {settings.database_url}")
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    engine.dispose()
 
 
 @app.command("provider-sim")

@@ -66,3 +66,37 @@ class TooManyRequests(CheckoutError):
 
 class PayloadTooLarge(CheckoutError):
     code = "body_too_large"
+
+
+class Unavailable(CheckoutError):
+    """A service we depend on did not answer; the same request may succeed if retried later."""
+
+    code = "service_unavailable"
+
+
+# The one table from kinds of error to HTTP statuses. Idempotency records store final answers as HTTP responses,
+# so the mapping lives here rather than in the web layer.
+STATUS_BY_KIND: tuple[tuple[type[CheckoutError], int], ...] = (
+    (BadRequest, 400),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (PayloadTooLarge, 413),
+    (Invalid, 422),
+    (TooManyRequests, 429),
+    (Unavailable, 503),
+)
+
+
+def http_status(error: CheckoutError) -> int:
+    return next((status for kind, status in STATUS_BY_KIND if isinstance(error, kind)), 502)
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The contract's error shape."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(error: CheckoutError) -> tuple[int, dict[str, Any]]:
+    return http_status(error), error_body(error.code, error.message, error.details)

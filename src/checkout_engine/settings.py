@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, gt=0)
     support_refund_limit: int = Field(default=10_000, ge=0)  # minor units
 
+    # A request holding an idempotency key longer than this is presumed dead and may be resumed by a retry.
+    idempotency_lock_seconds: int = Field(default=60, gt=0)
+    idempotency_retention_hours: int = Field(default=24, gt=0)
+    provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    job_lease_seconds: int = Field(default=60, gt=0)  # a worker silent for this long is presumed dead
+
     max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
     coupon_failure_limit: int = Field(default=5, gt=0)
     coupon_failure_window_seconds: int = Field(default=600, gt=0)

@@ -50,3 +50,14 @@ def test_migrations_upgrade_downgrade_and_upgrade_again(empty_pg_url: str) -> No
     migrate.upgrade(engine)
     migrate.ensure_current(engine)
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_defines(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from checkout_engine.db.tables import metadata
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []

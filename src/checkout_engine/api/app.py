@@ -7,17 +7,19 @@ from sqlalchemy import Engine
 
 from checkout_engine.api import errors
 from checkout_engine.api.limits import BodySizeLimit
-from checkout_engine.api.routes import carts, catalog_admin, health
+from checkout_engine.api.routes import carts, catalog_admin, checkout, health
 from checkout_engine.db.engine import make_engine
+from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings, *, engine: Engine | None = None, provider: PaymentProvider | None = None) -> FastAPI:
     app = FastAPI(title="checkout-engine", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.provider = provider
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
-    for router in (health.router, carts.router, catalog_admin.router):
+    for router in (health.router, carts.router, checkout.router, catalog_admin.router):
         app.include_router(router)
     return app

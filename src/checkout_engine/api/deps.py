@@ -11,6 +11,8 @@ from fastapi import Depends, Header, Request
 from checkout_engine.admin.roles import Principal, Role
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import Forbidden, Unauthenticated
+from checkout_engine.payments.factory import build_provider
+from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 
 BOOTSTRAP_PRINCIPAL = "bootstrap-admin"
@@ -19,6 +21,15 @@ BOOTSTRAP_PRINCIPAL = "bootstrap-admin"
 def settings(request: Request) -> Settings:
     configured: Settings = request.app.state.settings
     return configured
+
+
+def provider(request: Request) -> PaymentProvider:
+    """The payment provider, built on first use (serving the catalog needs no provider credentials)."""
+    state = request.app.state
+    if state.provider is None:
+        state.provider = build_provider(state.settings)
+    built: PaymentProvider = state.provider
+    return built
 
 
 def unit_of_work(request: Request) -> Iterator[UnitOfWork]:

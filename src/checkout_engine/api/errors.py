@@ -3,51 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from checkout_engine.errors import (
-    BadRequest,
-    CheckoutError,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    PayloadTooLarge,
-    TooManyRequests,
-    Unauthenticated,
-)
+from checkout_engine.errors import CheckoutError, TooManyRequests, error_body, http_status
 
 log = structlog.get_logger(__name__)
-
-STATUS_BY_KIND: tuple[tuple[type[CheckoutError], int], ...] = (
-    (BadRequest, 400),
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (PayloadTooLarge, 413),
-    (Invalid, 422),
-    (TooManyRequests, 429),
-)
 
 # A schema error on one of these fields answers with the field's own code, as the contract names them.
 FIELD_ERROR_CODES = {"quantity": "invalid_quantity", "currency": "invalid_currency", "country": "invalid_country"}
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large"}
-
-
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
-
-
-def status_for(error: CheckoutError) -> int:
-    return next((status for kind, status in STATUS_BY_KIND if isinstance(error, kind)), 400)
 
 
 def _on_checkout_error(_: Request, error: Exception) -> JSONResponse:
@@ -56,7 +25,7 @@ def _on_checkout_error(_: Request, error: Exception) -> JSONResponse:
     if isinstance(error, TooManyRequests) and "retry_after_seconds" in error.details:
         headers["Retry-After"] = str(error.details["retry_after_seconds"])
     return JSONResponse(
-        error_body(error.code, error.message, error.details), status_code=status_for(error), headers=headers
+        error_body(error.code, error.message, error.details), status_code=http_status(error), headers=headers
     )
 
 

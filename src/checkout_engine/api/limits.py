@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from checkout_engine.api.errors import error_body
+from checkout_engine.errors import error_body
 
 
 class BodySizeLimit:

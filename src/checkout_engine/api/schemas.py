@@ -47,6 +47,10 @@ class ApplyCoupon(Body):
     code: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class Checkout(Body):
+    expected_total: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+
+
 class PutProduct(Body):
     name: Text
     kind: Annotated[str, Field(pattern=r"^(physical|digital)$")]

@@ -9,6 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+def dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows ON CONFLICT, for whichever of the two databases ``conn`` talks to."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def upsert(
     conn: sa.Connection,
     table: sa.Table,
@@ -19,8 +26,7 @@ def upsert(
     where: sa.ColumnElement[bool] | None = None,
 ) -> bool:
     """Insert the row or update it in place; ``where`` guards the update. True when a row was written."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
+    statement = dialect_insert(conn, table).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in keys and name not in insert_only}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where)
     # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... ON CONFLICT.

@@ -112,6 +112,7 @@ class Order:
     email: str | None
     created_at: datetime
     updated_at: datetime
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

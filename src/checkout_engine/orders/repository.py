@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ def insert_order(conn: sa.Connection, order: Order, *, token_hash: str, snapshot
             customer_id=order.customer_id,
             email=order.email,
             token_hash=token_hash,
+            expires_at=order.expires_at,
             created_at=order.created_at,
             updated_at=order.updated_at,
         )
@@ -56,6 +59,7 @@ def _order(row: sa.RowMapping) -> Order:
         email=row["email"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        expires_at=row["expires_at"],
     )
 
 
@@ -127,3 +131,22 @@ def snapshot_for(conn: sa.Connection, order_id: str) -> PricingSnapshot | None:
     if row is None:
         return None
     return PricingSnapshot(currency=row["currency"], total=row["total"], payload=row["payload"], hash=row["hash"])
+
+
+def expired_unpaid(conn: sa.Connection, *, states: Iterable[OrderState], now: datetime, limit: int) -> list[str]:
+    rows = conn.execute(
+        sa.select(orders.c.id)
+        .where(orders.c.state.in_([state.value for state in states]), orders.c.expires_at <= now)
+        .order_by(orders.c.expires_at)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
+def order_for_cart(conn: sa.Connection, cart_id: str) -> Order | None:
+    row = conn.execute(sa.select(orders).where(orders.c.cart_id == cart_id)).mappings().first()
+    return _order(row) if row else None
+
+
+def token_hash(conn: sa.Connection, order_id: str) -> str | None:
+    return conn.execute(sa.select(orders.c.token_hash).where(orders.c.id == order_id)).scalar()

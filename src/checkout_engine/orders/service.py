@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.unit_of_work import UnitOfWork
@@ -30,7 +31,13 @@ def token_matches(token: str, token_hash: str) -> bool:
 
 
 def create_order(
-    uow: UnitOfWork, *, cart_id: str, snapshot: PricingSnapshot, customer_id: str | None, email: str | None
+    uow: UnitOfWork,
+    *,
+    cart_id: str,
+    snapshot: PricingSnapshot,
+    customer_id: str | None,
+    email: str | None,
+    expires_at: datetime | None = None,
 ) -> tuple[Order, str]:
     """A new ``draft`` order holding ``snapshot``; returns it with its lookup token (shown once, stored hashed)."""
     now = utcnow()
@@ -47,6 +54,7 @@ def create_order(
         email=email,
         created_at=now,
         updated_at=now,
+        expires_at=expires_at,
     )
     token = secrets.token_urlsafe(ORDER_TOKEN_BYTES)
     repo.insert_order(uow.connection, order, token_hash=hash_token(token), snapshot=snapshot)

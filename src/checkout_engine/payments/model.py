@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from checkout_engine.errors import CheckoutError
+from checkout_engine.errors import CheckoutError, Unavailable
 
 
 class PaymentStatus(StrEnum):
@@ -96,7 +96,7 @@ class ProviderError(CheckoutError):
     retryable = False
 
 
-class ProviderUnavailable(ProviderError):
+class ProviderUnavailable(ProviderError, Unavailable):
     """Timeout, connection failure, 5xx or rate limit: we do not know whether the call took effect."""
 
     code = "provider_unavailable"

@@ -10,6 +10,13 @@ from checkout_engine.db.tables.catalog import (
     shipping_methods,
     tax_rates,
 )
+from checkout_engine.db.tables.checkout import (
+    coupon_redemptions,
+    idempotency_keys,
+    inventory_reservations,
+    payment_attempts,
+)
+from checkout_engine.db.tables.jobs import jobs, sweeps
 from checkout_engine.db.tables.metadata import metadata
 from checkout_engine.db.tables.orders import order_events, orders, pricing_snapshots
 
@@ -18,14 +25,20 @@ __all__ = [
     "cart_lines",
     "carts",
     "coupon_failures",
+    "coupon_redemptions",
     "coupons",
+    "idempotency_keys",
     "inventory",
+    "inventory_reservations",
+    "jobs",
     "metadata",
     "order_events",
     "orders",
+    "payment_attempts",
     "pricing_snapshots",
     "product_prices",
     "products",
     "shipping_methods",
+    "sweeps",
     "tax_rates",
 ]

@@ -9,7 +9,8 @@ orders = sa.Table(
     "orders",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("cart_id", sa.String(64), sa.ForeignKey("carts.id"), nullable=False, index=True),
+    # A cart checks out into at most one order, ever: the database enforces it.
+    sa.Column("cart_id", sa.String(64), sa.ForeignKey("carts.id"), nullable=False, unique=True),
     sa.Column("state", sa.String(32), nullable=False, index=True),
     # Bumped by every change: the compare-and-set that makes racing writers lose visibly.
     sa.Column("version", sa.Integer, nullable=False),
@@ -20,9 +21,12 @@ orders = sa.Table(
     sa.Column("customer_id", sa.String(128)),
     sa.Column("email", sa.String(320)),
     sa.Column("token_hash", sa.String(64), nullable=False),
+    # Until when an unpaid order holds its stock; the expiry sweep stops its payment and releases it after that.
+    sa.Column("expires_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("total >= 0", name="total_not_negative"),
+    sa.Index("ix_orders_state_expires_at", "state", "expires_at"),
 )
 
 pricing_snapshots = sa.Table(

@@ -1,0 +1,76 @@
+"""Checkout and the customer's order calls (contract: "Storefront API")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from checkout_engine.api.deps import AppSettings, Uow, provider
+from checkout_engine.api.schemas import Checkout
+from checkout_engine.checkout import service
+from checkout_engine.checkout.model import Outcome
+from checkout_engine.errors import NotFound
+from checkout_engine.idempotency.model import check_key
+from checkout_engine.orders import repository as orders_repo
+from checkout_engine.orders.service import hash_token, token_matches
+from checkout_engine.orders.views import customer_view
+
+router = APIRouter(tags=["checkout"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+OrderToken = Annotated[str | None, Header(alias="X-Order-Token")]
+NO_ORDER_HASH = hash_token("no such order")
+
+
+def _respond(outcome: Outcome) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return Response(outcome.raw, status_code=outcome.status, headers=headers, media_type="application/json")
+
+
+@router.post("/v1/carts/{cart_id}/checkout", status_code=201)
+def checkout(
+    cart_id: str,
+    request: Request,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+    body: Checkout | None = None,
+) -> Response:
+    key = check_key(idempotency_key)
+    outcome = service.checkout(
+        request.app.state.engine,
+        provider(request),
+        settings,
+        cart_id=cart_id,
+        key=key,
+        expected_total=body.expected_total if body else None,
+    )
+    return _respond(outcome)
+
+
+@router.get("/v1/orders/{order_id}")
+def get_order(order_id: str, uow: Uow, order_token: OrderToken = None) -> dict[str, Any]:
+    stored = orders_repo.token_hash(uow.connection, order_id)
+    # Compare even when there is no such order, so the answer's timing tells nothing either way.
+    matches = token_matches(order_token or "", stored or NO_ORDER_HASH)
+    if stored is None or not order_token or not matches:
+        raise NotFound("No such order.", code="order_not_found")
+    order = orders_repo.get_order(uow.connection, order_id)
+    assert order is not None
+    return customer_view(uow.connection, order)
+
+
+@router.post("/v1/orders/{order_id}/payment-attempts", status_code=201)
+def new_payment_attempt(
+    order_id: str,
+    request: Request,
+    settings: AppSettings,
+    idempotency_key: IdempotencyKey = None,
+    order_token: OrderToken = None,
+) -> Response:
+    key = check_key(idempotency_key)
+    outcome = service.new_payment_attempt(
+        request.app.state.engine, provider(request), settings, order_id=order_id, order_token=order_token, key=key
+    )
+    return _respond(outcome)

@@ -1,0 +1,1 @@
+"""Turning a cart into an order with a frozen price, held stock and a payment intent, exactly once."""

@@ -1,0 +1,69 @@
+"""Checkout's recovery points, its errors, and the hook through which tests stop it half-way."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from checkout_engine.errors import Conflict, Invalid
+
+# Recovery points, in order: the idempotency key records the last one reached.
+ORDER_CREATED = "order_created"  # order, snapshot, stock holds, coupon redemption and attempt row are committed
+
+
+class CartEmpty(Invalid):
+    code = "cart_empty"
+
+
+class ItemsUnavailable(Invalid):
+    code = "items_unavailable"
+
+
+class ShippingRequired(Invalid):
+    code = "shipping_required"
+
+
+class InvalidTotal(Invalid):
+    code = "invalid_total"
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+
+
+class CartAlreadyCheckedOut(Conflict):
+    code = "cart_already_checked_out"
+
+
+class OrderNotPayable(Conflict):
+    code = "order_not_payable"
+
+
+class CheckoutExpired(Conflict):
+    code = "checkout_expired"
+
+
+class Hooks(Protocol):
+    def reached(self, point: str) -> None:
+        """Called after each phase commits; the crash tests raise from here."""
+
+
+class NoHooks:
+    def reached(self, point: str) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A final answer to an idempotent request (its exact JSON text); ``replayed`` when an earlier execution
+    stored it."""
+
+    status: int
+    raw: str
+    replayed: bool = False
+
+    @property
+    def body(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.raw)
+        return parsed

@@ -1,0 +1,131 @@
+"""Phase one, one transaction: freeze the cart's quote into an order, hold its stock and coupon, and write the
+payment attempt row. Either all of it commits with the recovery point, or none of it does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from checkout_engine.cart import repository as carts_repo
+from checkout_engine.cart import service as carts
+from checkout_engine.cart.model import CartStatus
+from checkout_engine.catalog import redemptions
+from checkout_engine.catalog import repository as catalog
+from checkout_engine.checkout.model import (
+    CartAlreadyCheckedOut,
+    CartEmpty,
+    InvalidTotal,
+    ItemsUnavailable,
+    OrderNotPayable,
+    PriceChanged,
+    ShippingRequired,
+)
+from checkout_engine.clock import utcnow
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.inventory import service as inventory
+from checkout_engine.orders import repository as orders_repo
+from checkout_engine.orders import service as orders
+from checkout_engine.orders.model import OrderState, TransitionConflict
+from checkout_engine.payments import attempts
+from checkout_engine.pricing.model import Quote
+from checkout_engine.pricing.service import quote_cart
+from checkout_engine.pricing.snapshot import freeze, quote_payload
+from checkout_engine.settings import Settings
+
+REOPENABLE = frozenset({OrderState.PAYMENT_FAILED, OrderState.EXPIRED})
+
+
+def _check_quote(quote: Quote, expected_total: int | None) -> None:
+    if quote.unavailable:
+        raise ItemsUnavailable(
+            "Some items can no longer be bought; remove them and try again.", details={"skus": list(quote.unavailable)}
+        )
+    if not quote.lines:
+        raise CartEmpty("The cart is empty.")
+    if quote.needs_shipping and quote.shipping is None:
+        raise ShippingRequired("Choose a shipping address and method before checking out.")
+    if quote.total <= 0:
+        raise InvalidTotal("The order total must be greater than zero.", details={"total": quote.total})
+    if expected_total is not None and expected_total != quote.total:
+        raise PriceChanged(
+            "The price changed since it was shown; review the new total.",
+            details={"expected_total": expected_total, "quote": quote_payload(quote)},
+        )
+
+
+def create_order(uow: UnitOfWork, *, cart_id: str, expected_total: int | None, settings: Settings) -> dict[str, Any]:
+    conn = uow.connection
+    cart = carts.get_cart(uow, cart_id, for_update=True)  # one checkout per cart at a time
+    if cart.status is CartStatus.FROZEN:
+        existing = orders_repo.order_for_cart(conn, cart.id)
+        raise CartAlreadyCheckedOut(
+            "This cart has already been checked out.", details={"order_id": existing.id if existing else None}
+        )
+    quote = quote_cart(conn, cart)
+    _check_quote(quote, expected_total)
+    carts_repo.update_cart(conn, cart.id, status=CartStatus.FROZEN.value)
+    address = cart.shipping_address.as_dict() if cart.shipping_address and quote.needs_shipping else None
+    expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)
+    order, token = orders.create_order(
+        uow,
+        cart_id=cart.id,
+        snapshot=freeze(quote, shipping_address=address),
+        customer_id=cart.customer_id,
+        email=cart.email,
+        expires_at=expires_at,
+    )
+    inventory.reserve(
+        uow, order_id=order.id, lines=[(line.sku, line.quantity) for line in quote.lines], expires_at=expires_at
+    )
+    if quote.coupon_code and quote.coupon_rejection is None:
+        coupon = catalog.get_coupon(conn, quote.coupon_code)
+        assert coupon is not None
+        redemptions.reserve(
+            conn, coupon, order_id=order.id, customer=redemptions.customer_key(cart.customer_id, cart.email)
+        )
+    attempt = attempts.create(
+        conn, order_id=order.id, provider=settings.provider, amount=order.total, currency=order.currency
+    )
+    return {
+        "order_id": order.id,
+        "attempt_id": attempt.id,
+        "order_token": token,
+        "reservation_expires_at": expires_at.isoformat(),
+    }
+
+
+def reopen_order(uow: UnitOfWork, *, order_id: str, settings: Settings) -> dict[str, Any]:
+    """A new attempt for a failed or expired order: hold its stock (and coupon) again and write the attempt row."""
+    conn = uow.connection
+    order = orders.get_order(uow, order_id)
+    if order.state not in REOPENABLE:
+        raise OrderNotPayable(
+            f"An order in state {order.state} cannot take a new payment attempt.", details={"state": order.state.value}
+        )
+    expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)
+    # Writing first takes the row: a concurrent reopen of the same order waits for us, then fails the CAS.
+    if orders_repo.compare_and_set(conn, order, expires_at=expires_at) is None:
+        raise TransitionConflict("The order changed while this request was being handled; retry.")
+    latest = attempts.latest_for_order(conn, order.id)
+    if latest is not None and latest.status == attempts.CREATING:
+        raise OrderNotPayable("A payment attempt for this order is already being created.")
+    snapshot = orders_repo.snapshot_for(conn, order.id)
+    assert snapshot is not None
+    inventory.release(uow, order.id)
+    inventory.reserve(
+        uow,
+        order_id=order.id,
+        expires_at=expires_at,
+        lines=[(line["sku"], line["quantity"]) for line in snapshot.payload["lines"]],
+    )
+    coupon_code = (snapshot.payload.get("coupon") or {}).get("code")
+    if coupon_code and snapshot.payload["coupon"]["applied"]:
+        coupon = catalog.get_coupon(conn, coupon_code)
+        if coupon is not None:
+            redemptions.reserve(
+                conn, coupon, order_id=order.id, customer=redemptions.customer_key(order.customer_id, order.email)
+            )
+    attempt = attempts.create(
+        conn, order_id=order.id, provider=settings.provider, amount=snapshot.total, currency=snapshot.currency
+    )
+    return {"order_id": order.id, "attempt_id": attempt.id, "reservation_expires_at": expires_at.isoformat()}

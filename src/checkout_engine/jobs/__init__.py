@@ -1,0 +1,1 @@
+"""The job outbox and the worker that drains it."""

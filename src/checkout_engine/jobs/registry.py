@@ -1,0 +1,34 @@
+"""Every job kind and periodic sweep the worker knows, in one place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from checkout_engine.checkout import completer
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.jobs import repository
+from checkout_engine.jobs.worker import Handler, JobContext, Sweep
+from checkout_engine.orders import expiry
+from checkout_engine.settings import Settings
+
+HANDLERS: dict[str, Handler] = {
+    expiry.EXPIRE_ORDER: expiry.expire_order,
+    completer.COMPLETE_CHECKOUT: completer.complete_checkout,
+}
+
+
+def _bury_exhausted(context: JobContext) -> int:
+    with UnitOfWork(context.engine) as uow:
+        buried = repository.bury_exhausted(uow.connection)
+        uow.commit()
+    return buried
+
+
+def sweeps(settings: Settings) -> tuple[Sweep, ...]:
+    every = timedelta(seconds=settings.sweep_interval_seconds)
+    return (
+        Sweep("expire_reservations", every, expiry.enqueue_expired),
+        Sweep("complete_abandoned_checkouts", every, completer.enqueue_abandoned),
+        Sweep("bury_exhausted_jobs", every, _bury_exhausted),
+        Sweep("reap_idempotency_keys", timedelta(hours=1), completer.reap_keys),
+    )

@@ -1,0 +1,165 @@
+"""The worker: a loop over ``run_once()``, which claims one due job, runs its handler outside any transaction,
+and records the outcome. Periodic sweeps run between jobs, each claimed by one worker at a time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy import Engine
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import sweeps
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.db.upsert import dialect_insert
+from checkout_engine.jobs import repository
+from checkout_engine.jobs.model import Job, RetryPolicy
+from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+IDLE_POLL_SECONDS = 0.5  # how long an idle worker waits before looking for due work again
+
+
+@dataclass
+class JobContext:
+    """What handlers get: the database, the settings and (built on first use) the payment provider."""
+
+    engine: Engine
+    settings: Settings
+    provider_factory: Callable[[], PaymentProvider]
+    _provider: PaymentProvider | None = field(default=None, init=False)
+
+    @property
+    def provider(self) -> PaymentProvider:
+        if self._provider is None:
+            self._provider = self.provider_factory()
+        return self._provider
+
+
+Handler = Callable[[JobContext, dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    name: str
+    interval: timedelta
+    run: Callable[[JobContext], int]
+
+
+def default_owner() -> str:
+    """Unique per job loop, and readable: which machine and process held a job."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class Worker:
+    def __init__(
+        self,
+        context: JobContext,
+        *,
+        handlers: Mapping[str, Handler],
+        sweeps: tuple[Sweep, ...] = (),
+        policy: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        owner: str | None = None,
+    ) -> None:
+        self.context = context
+        self.handlers = handlers
+        self.sweeps = sweeps
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.owner = owner or default_owner()
+
+    def run_once(self) -> int:
+        """Claim and run at most one due job; returns how many it ran (0 or 1)."""
+        engine = self.context.engine
+        with UnitOfWork(engine) as uow:
+            job = repository.claim(uow.connection, owner=self.owner, lease=self.lease)
+            uow.commit()
+        if job is None:
+            return 0
+        self._run(job)
+        return 1
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(self.context, job.payload)
+        except Exception as error:  # every failure is recorded on the job, none kills the worker
+            detail = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"
+            with UnitOfWork(self.context.engine) as uow:
+                status = repository.retry_or_bury(
+                    uow.connection, job, owner=self.owner, error=detail, delay=self.policy.delay(job.attempts)
+                )
+                uow.commit()
+            log.warning(
+                "job_failed",
+                job_id=job.id,
+                kind=job.kind,
+                attempts=job.attempts,
+                next_status=status,
+                error=type(error).__name__,
+            )
+            return
+        with UnitOfWork(self.context.engine) as uow:
+            repository.complete(uow.connection, job, owner=self.owner)
+            uow.commit()
+
+    def run_due_sweeps(self) -> int:
+        """Run every sweep whose time has come and which no other worker claimed first."""
+        ran = 0
+        for sweep in self.sweeps:
+            if self._claim_sweep(sweep):
+                result = sweep.run(self.context)
+                with UnitOfWork(self.context.engine) as uow:
+                    uow.connection.execute(
+                        sweeps.update().where(sweeps.c.name == sweep.name).values(last_result={"count": result})
+                    )
+                    uow.commit()
+                ran += 1
+        return ran
+
+    def _claim_sweep(self, sweep: Sweep) -> bool:
+        now = utcnow()
+        with UnitOfWork(self.context.engine) as uow:
+            conn = uow.connection
+            conn.execute(dialect_insert(conn, sweeps).values(name=sweep.name, next_run_at=now).on_conflict_do_nothing())
+            claimed = conn.execute(
+                sweeps.update()
+                .where(sweeps.c.name == sweep.name, sweeps.c.next_run_at <= now)
+                .values(next_run_at=now + sweep.interval, last_owner=self.owner, last_run_at=now)
+                .returning(sweeps.c.name)
+            ).first()
+            uow.commit()
+        return claimed is not None
+
+    def drain(self, *, max_jobs: int = 10_000) -> int:
+        """Run due jobs until none is left (or ``max_jobs``): what tests and `run_once` callers use."""
+        ran = 0
+        while ran < max_jobs and self.run_once():
+            ran += 1
+        return ran
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set: sweeps when due, jobs while there are any, a short idle wait otherwise.
+        A job in flight when ``stop`` is set finishes before the loop ends."""
+        while not stop.is_set():
+            try:
+                self.run_due_sweeps()
+                if not self.run_once():
+                    stop.wait(IDLE_POLL_SECONDS)
+            except sa.exc.OperationalError:
+                log.exception("worker_database_error")
+                stop.wait(IDLE_POLL_SECONDS * 4)

@@ -1,0 +1,133 @@
+"""Payment attempts: one row per attempt to take money for an order, with the provider's ids and statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import payment_attempts
+from checkout_engine.ids import new_id
+from checkout_engine.payments.model import PaymentStatus, ProviderPayment, provider_idempotency_key
+
+A = payment_attempts
+CREATING = "creating"  # our row exists, the provider's intent may or may not yet
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAttempt:
+    id: str
+    order_id: str
+    provider: str
+    provider_payment_id: str | None
+    amount: int
+    currency: str
+    status: str
+    raw_status: str | None
+    idempotency_key: str
+    metadata_hash: str
+    client_secret: str | None
+    created_at: datetime
+
+    def metadata(self) -> dict[str, str]:
+        return {"order_id": self.order_id, "payment_attempt_id": self.id}
+
+
+def metadata_hash(metadata: dict[str, str]) -> str:
+    """Detects drift between what we sent the provider and what it later reports."""
+    return hashlib.sha256(json.dumps(metadata, sort_keys=True).encode()).hexdigest()
+
+
+def create(conn: sa.Connection, *, order_id: str, provider: str, amount: int, currency: str) -> PaymentAttempt:
+    attempt_id = new_id("pat")
+    now = utcnow()
+    values = {
+        "id": attempt_id,
+        "order_id": order_id,
+        "provider": provider,
+        "amount": amount,
+        "currency": currency,
+        "status": CREATING,
+        "idempotency_key": provider_idempotency_key("create_intent", attempt_id),
+        "metadata_hash": metadata_hash({"order_id": order_id, "payment_attempt_id": attempt_id}),
+        "created_at": now,
+        "updated_at": now,
+    }
+    conn.execute(A.insert().values(**values))
+    return _require(conn, attempt_id)
+
+
+def _attempt(row: sa.RowMapping) -> PaymentAttempt:
+    return PaymentAttempt(
+        id=row["id"],
+        order_id=row["order_id"],
+        provider=row["provider"],
+        provider_payment_id=row["provider_payment_id"],
+        amount=row["amount"],
+        currency=row["currency"],
+        status=row["status"],
+        raw_status=row["raw_status"],
+        idempotency_key=row["idempotency_key"],
+        metadata_hash=row["metadata_hash"],
+        client_secret=row["client_secret"],
+        created_at=row["created_at"],
+    )
+
+
+def get(conn: sa.Connection, attempt_id: str) -> PaymentAttempt | None:
+    row = conn.execute(sa.select(A).where(A.c.id == attempt_id)).mappings().first()
+    return _attempt(row) if row else None
+
+
+def _require(conn: sa.Connection, attempt_id: str) -> PaymentAttempt:
+    attempt = get(conn, attempt_id)
+    assert attempt is not None, attempt_id
+    return attempt
+
+
+def for_order(conn: sa.Connection, order_id: str) -> list[PaymentAttempt]:
+    rows = conn.execute(sa.select(A).where(A.c.order_id == order_id).order_by(A.c.created_at, A.c.id)).mappings()
+    return [_attempt(row) for row in rows]
+
+
+def latest_for_order(conn: sa.Connection, order_id: str) -> PaymentAttempt | None:
+    attempts = for_order(conn, order_id)
+    return attempts[-1] if attempts else None
+
+
+def record_provider_state(
+    conn: sa.Connection, attempt: PaymentAttempt, payment: ProviderPayment, *, expected_status: str | None = None
+) -> PaymentAttempt | None:
+    """Store what the provider says; with ``expected_status``, only if nobody changed the attempt meanwhile."""
+    guard = A.c.id == attempt.id
+    if expected_status is not None:
+        guard = sa.and_(guard, A.c.status == expected_status)
+    written = conn.execute(
+        A.update()
+        .where(guard)
+        .values(
+            provider_payment_id=payment.id,
+            status=payment.status.value,
+            raw_status=payment.raw_status,
+            client_secret=payment.client_secret or attempt.client_secret,
+            last_error_code=payment.error_code,
+            updated_at=utcnow(),
+        )
+        .returning(A.c.id)
+    ).first()
+    return _require(conn, attempt.id) if written else None
+
+
+def mark(
+    conn: sa.Connection, attempt: PaymentAttempt, status: PaymentStatus | str, *, expected: str | None = None
+) -> bool:
+    """Set our status for the attempt; with ``expected``, only if it still has that status."""
+    guard = A.c.id == attempt.id
+    if expected is not None:
+        guard = sa.and_(guard, A.c.status == expected)
+    written = conn.execute(A.update().where(guard).values(status=str(status), updated_at=utcnow()).returning(A.c.id))
+    return written.first() is not None

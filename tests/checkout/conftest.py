@@ -1,0 +1,55 @@
+"""Checkout runs against the real database and the simulator process, through the engine's Stripe adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from checkout_engine.api.app import create_app
+from checkout_engine.payments.factory import build_provider
+from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.settings import Settings
+from support.catalog import seed_catalog
+from support.live_server import serve_in_thread
+from support.provider_sim_process import ProviderSimProcess
+
+ADMIN_KEY = "test-bootstrap-admin-key"
+
+
+@pytest.fixture
+def settings(db_url: str, sim: ProviderSimProcess) -> Settings:
+    return Settings(
+        database_url=db_url,
+        bootstrap_admin_key=SecretStr(ADMIN_KEY),
+        stripe_secret_key=SecretStr("sk_test_engine"),
+        stripe_api_base=sim.url,
+        provider_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+def provider(settings: Settings) -> PaymentProvider:
+    return build_provider(settings)
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine, provider: PaymentProvider) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine=engine, provider=provider)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def shop(client: TestClient, admin_headers: dict[str, str]) -> TestClient:
+    seed_catalog(client, admin_headers)
+    return client
+
+
+@pytest.fixture
+def live(shop: TestClient, settings: Settings, engine: Engine, provider: PaymentProvider) -> Iterator[str]:
+    """The same app and database over real HTTP, for concurrent clients."""
+    with serve_in_thread(create_app(settings, engine=engine, provider=provider)) as url:
+        yield url
