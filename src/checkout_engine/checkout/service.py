@@ -39,15 +39,17 @@ def _outcome(result: Replay, *, replayed: bool) -> Outcome:
 
 def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: Settings, hooks: Hooks) -> Replay:
     if claimed.record.recovery_point == STARTED:
+        refused: CheckoutError | None = None
         with UnitOfWork(engine) as uow:
             try:
                 data = _first_phase(uow, claimed, settings)
-            except CheckoutError as error:  # a final answer: store it in a fresh transaction
-                uow.rollback()
-                status, body = error_response(error)
-                return _finish(engine, claimed, status, body)
-            claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
-            uow.commit()
+                claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
+                uow.commit()
+            except CheckoutError as error:
+                refused = error
+        if refused is not None:  # a final answer, stored once the failed transaction has let go of its connection
+            status, body = error_response(refused)
+            return _finish(engine, claimed, status, body)
         hooks.reached(ORDER_CREATED)
     response = {
         name: claimed.record.recovery_data[name] for name in RESPONSE_FIELDS if name in claimed.record.recovery_data

@@ -38,11 +38,6 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open")
         self._transaction.commit()
 
-    def rollback(self) -> None:
-        """Undo everything so far; the unit of work stays usable for reads until it closes."""
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
-
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
