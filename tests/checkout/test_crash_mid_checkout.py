@@ -8,9 +8,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from support.checkout import checkout, intents_for, ready_cart
-from support.http import assert_error
-from support.provider_sim_process import ProviderSimProcess
 
 from checkout_engine.checkout import service
 from checkout_engine.checkout.intent_phase import INTENT_CREATED
@@ -21,6 +18,9 @@ from checkout_engine.jobs.registry import HANDLERS, sweeps
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
+from support.checkout import checkout, intents_for, ready_cart
+from support.http import assert_error
+from support.provider_sim_process import ProviderSimProcess
 
 
 class ProcessDied(BaseException):

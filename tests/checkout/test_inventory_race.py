@@ -8,9 +8,9 @@ import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from support.checkout import ready_cart
 
 from checkout_engine.db.tables import inventory, inventory_reservations, orders
+from support.checkout import ready_cart
 
 BUYERS = 50
 UNITS = 5

@@ -4,11 +4,11 @@ Either way the provider ends up holding exactly one intent for the order, found 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+
+from checkout_engine.db.tables import payment_attempts
 from support.checkout import checkout, intents_for, ready_cart
 from support.http import assert_error
 from support.provider_sim_process import ProviderSimProcess
-
-from checkout_engine.db.tables import payment_attempts
 
 
 def test_an_intent_created_and_then_timed_out_is_found_by_our_reference(
