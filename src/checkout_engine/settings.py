@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,7 +37,14 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
     job_lease_seconds: int = Field(default=60, gt=0)  # a worker silent for this long is presumed dead
 
+    # Money that arrives for an order we can no longer fulfil (stock gone after expiry) goes back automatically.
+    auto_refund_unfulfillable: bool = True
+    capture_method: Literal["automatic", "manual"] = "automatic"
+    download_limit: int = Field(default=5, gt=0)
+    download_window_days: int = Field(default=30, gt=0)
+
     max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_webhook_body_bytes: int = Field(default=512 * 1024, gt=0)
     coupon_failure_limit: int = Field(default=5, gt=0)
     coupon_failure_window_seconds: int = Field(default=600, gt=0)
 

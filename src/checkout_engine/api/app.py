@@ -7,7 +7,15 @@ from sqlalchemy import Engine
 
 from checkout_engine.api import errors
 from checkout_engine.api.limits import BodySizeLimit
-from checkout_engine.api.routes import carts, catalog_admin, checkout, health
+from checkout_engine.api.routes import (
+    carts,
+    catalog_admin,
+    checkout,
+    downloads,
+    health,
+    refunds_admin,
+    webhooks,
+)
 from checkout_engine.db.engine import make_engine
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
@@ -19,7 +27,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.provider = provider
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
-    for router in (health.router, carts.router, checkout.router, catalog_admin.router):
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_body_bytes,
+        overrides={"/webhooks/": settings.max_webhook_body_bytes},
+    )
+    routers = (
+        health.router,
+        carts.router,
+        checkout.router,
+        downloads.router,
+        webhooks.router,
+        catalog_admin.router,
+        refunds_admin.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

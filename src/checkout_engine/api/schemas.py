@@ -51,6 +51,11 @@ class Checkout(Body):
     expected_total: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
 
 
+class RequestRefund(Body):
+    amount: Annotated[StrictInt, Field(gt=0, le=10**12)]
+    reason: Reason
+
+
 class PutProduct(Body):
     name: Text
     kind: Annotated[str, Field(pattern=r"^(physical|digital)$")]

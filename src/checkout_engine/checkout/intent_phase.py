@@ -68,7 +68,13 @@ def _answer(order_state: OrderState, order_total: int, currency: str, attempt: P
 
 
 def create_intent(
-    engine: Engine, provider: PaymentProvider, claimed: Claimed, *, hooks: Hooks, response: dict[str, Any]
+    engine: Engine,
+    provider: PaymentProvider,
+    claimed: Claimed,
+    *,
+    hooks: Hooks,
+    response: dict[str, Any],
+    manual_capture: bool = False,
 ) -> Replay:
     """Finish the request whose phase one committed. ``response`` holds the answer's fields already known (order
     token, expiry). A provider failure that may pass unlocks the key and is raised, for a retry to resume."""
@@ -86,6 +92,7 @@ def create_intent(
         reference=attempt.id,
         metadata=attempt.metadata(),
         idempotency_key=attempt.idempotency_key,
+        manual_capture=manual_capture,
     )
     try:
         payment = provider.create_intent(request)

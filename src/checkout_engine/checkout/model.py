@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from checkout_engine.errors import Conflict, Invalid
 
@@ -52,18 +50,3 @@ class Hooks(Protocol):
 class NoHooks:
     def reached(self, point: str) -> None:
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A final answer to an idempotent request (its exact JSON text); ``replayed`` when an earlier execution
-    stored it."""
-
-    status: int
-    raw: str
-    replayed: bool = False
-
-    @property
-    def body(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.raw)
-        return parsed

@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 
 from checkout_engine.cart import service as carts
 from checkout_engine.checkout import intent_phase, order_phase
-from checkout_engine.checkout.model import ORDER_CREATED, Hooks, NoHooks, Outcome
+from checkout_engine.checkout.model import ORDER_CREATED, Hooks, NoHooks
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import CheckoutError, NotFound, error_response
 from checkout_engine.idempotency import repository as keys
-from checkout_engine.idempotency.model import STARTED, Claimed, IdempotentRequest, Replay
+from checkout_engine.idempotency.model import STARTED, Claimed, IdempotentRequest, Outcome, Replay
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders.service import token_matches
 from checkout_engine.payments.provider import PaymentProvider
@@ -54,7 +54,9 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
     response = {
         name: claimed.record.recovery_data[name] for name in RESPONSE_FIELDS if name in claimed.record.recovery_data
     }
-    return intent_phase.create_intent(engine, provider, claimed, hooks=hooks, response=response)
+    return intent_phase.create_intent(
+        engine, provider, claimed, hooks=hooks, response=response, manual_capture=settings.capture_method == "manual"
+    )
 
 
 def _first_phase(uow: UnitOfWork, claimed: Claimed, settings: Settings) -> dict[str, object]:

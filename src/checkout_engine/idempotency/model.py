@@ -76,6 +76,21 @@ class Claimed:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """A final answer to an idempotent request (its exact JSON text); ``replayed`` when an earlier execution
+    stored it."""
+
+    status: int
+    raw: str
+    replayed: bool = False
+
+    @property
+    def body(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.raw)
+        return parsed
+
+
+@dataclass(frozen=True, slots=True)
 class Replay:
     """A final answer, stored as the exact JSON text sent the first time, so a replay is byte-for-byte equal."""
 

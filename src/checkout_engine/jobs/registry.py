@@ -6,14 +6,25 @@ from datetime import timedelta
 
 from checkout_engine.checkout import completer
 from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.jobs import repository
 from checkout_engine.jobs.worker import Handler, JobContext, Sweep
 from checkout_engine.orders import expiry
+from checkout_engine.payments import capture
+from checkout_engine.receipts import service as receipts
+from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
+from checkout_engine.webhooks import ingest, processor
 
 HANDLERS: dict[str, Handler] = {
     expiry.EXPIRE_ORDER: expiry.expire_order,
     completer.COMPLETE_CHECKOUT: completer.complete_checkout,
+    ingest.PROCESS_WEBHOOK: processor.process,
+    capture.CAPTURE_PAYMENT: capture.capture,
+    capture.VOID_AUTHORIZATION: capture.void,
+    refunds.SUBMIT_REFUND: refunds.submit,
+    fulfillment.FULFILL_ORDER: fulfillment.fulfill,
+    receipts.SEND_RECEIPT: receipts.send,
 }
 
 

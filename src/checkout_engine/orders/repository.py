@@ -63,8 +63,12 @@ def _order(row: sa.RowMapping) -> Order:
     )
 
 
-def get_order(conn: sa.Connection, order_id: str) -> Order | None:
-    row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).mappings().first()
+def get_order(conn: sa.Connection, order_id: str, *, for_update: bool = False) -> Order | None:
+    """The order; ``for_update`` locks its row so commands on one order (refunds) queue up instead of racing."""
+    query = sa.select(orders).where(orders.c.id == order_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     return _order(row) if row else None
 
 

@@ -70,8 +70,8 @@ def create_order(
     return order, token
 
 
-def get_order(uow: UnitOfWork, order_id: str) -> Order:
-    order = repo.get_order(uow.connection, order_id)
+def get_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
+    order = repo.get_order(uow.connection, order_id, for_update=for_update)
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     return order

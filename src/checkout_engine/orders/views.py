@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from checkout_engine.fulfillment.service import ENTITLED_STATES, grants_for
 from checkout_engine.orders import repository as repo
 from checkout_engine.orders.model import Order, OrderState
 from checkout_engine.payments import attempts
@@ -47,6 +48,7 @@ def customer_view(conn: sa.Connection, order: Order) -> dict[str, Any]:
             else None
         ),
         "fulfillment_status": FULFILLMENT_STATUS.get(order.state, "not_started"),
+        "downloads": grants_for(conn, order.id) if order.state in ENTITLED_STATES else [],
         "reservation_expires_at": order.expires_at.isoformat() if order.expires_at else None,
         "created_at": order.created_at.isoformat(),
     }

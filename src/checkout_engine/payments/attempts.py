@@ -28,6 +28,7 @@ class PaymentAttempt:
     currency: str
     status: str
     raw_status: str | None
+    amount_received: int
     idempotency_key: str
     metadata_hash: str
     client_secret: str | None
@@ -71,6 +72,7 @@ def _attempt(row: sa.RowMapping) -> PaymentAttempt:
         currency=row["currency"],
         status=row["status"],
         raw_status=row["raw_status"],
+        amount_received=row["amount_received"],
         idempotency_key=row["idempotency_key"],
         metadata_hash=row["metadata_hash"],
         client_secret=row["client_secret"],
@@ -94,6 +96,15 @@ def for_order(conn: sa.Connection, order_id: str) -> list[PaymentAttempt]:
     return [_attempt(row) for row in rows]
 
 
+def by_provider_id(conn: sa.Connection, provider: str, provider_payment_id: str) -> PaymentAttempt | None:
+    row = (
+        conn.execute(sa.select(A).where(A.c.provider == provider, A.c.provider_payment_id == provider_payment_id))
+        .mappings()
+        .first()
+    )
+    return _attempt(row) if row else None
+
+
 def latest_for_order(conn: sa.Connection, order_id: str) -> PaymentAttempt | None:
     attempts = for_order(conn, order_id)
     return attempts[-1] if attempts else None
@@ -113,6 +124,7 @@ def record_provider_state(
             provider_payment_id=payment.id,
             status=payment.status.value,
             raw_status=payment.raw_status,
+            amount_received=payment.amount_received,
             client_secret=payment.client_secret or attempt.client_secret,
             last_error_code=payment.error_code,
             updated_at=utcnow(),

@@ -10,9 +10,8 @@ from fastapi.responses import Response
 from checkout_engine.api.deps import AppSettings, Uow, provider
 from checkout_engine.api.schemas import Checkout
 from checkout_engine.checkout import service
-from checkout_engine.checkout.model import Outcome
 from checkout_engine.errors import NotFound
-from checkout_engine.idempotency.model import check_key
+from checkout_engine.idempotency.model import Outcome, check_key
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders.service import hash_token, token_matches
 from checkout_engine.orders.views import customer_view

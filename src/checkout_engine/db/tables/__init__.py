@@ -1,5 +1,12 @@
 """Every table of the product, defined once on one MetaData."""
 
+from checkout_engine.db.tables.after_payment import (
+    entitlements,
+    receipts,
+    refunds,
+    shipment_requests,
+    webhook_events,
+)
 from checkout_engine.db.tables.audit import audit_log
 from checkout_engine.db.tables.carts import cart_lines, carts, coupon_failures
 from checkout_engine.db.tables.catalog import (
@@ -27,6 +34,7 @@ __all__ = [
     "coupon_failures",
     "coupon_redemptions",
     "coupons",
+    "entitlements",
     "idempotency_keys",
     "inventory",
     "inventory_reservations",
@@ -38,7 +46,11 @@ __all__ = [
     "pricing_snapshots",
     "product_prices",
     "products",
+    "receipts",
+    "refunds",
+    "shipment_requests",
     "shipping_methods",
     "sweeps",
     "tax_rates",
+    "webhook_events",
 ]

@@ -67,6 +67,8 @@ payment_attempts = sa.Table(
     sa.Column("provider_payment_id", sa.String(128)),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
+    # What the provider actually took (captured), the ceiling for refunds; 0 until it succeeds.
+    sa.Column("amount_received", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("raw_status", sa.String(64)),
     sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),

@@ -214,6 +214,11 @@ class StripeProvider:
         with translated_errors():
             return to_refund(self._client.v1.refunds.retrieve(refund_id).to_dict())
 
+    def list_refunds(self, payment_id: str) -> list[ProviderRefund]:
+        with translated_errors():
+            page = self._client.v1.refunds.list(params={"payment_intent": payment_id, "limit": 100})
+            return [to_refund(refund.to_dict()) for refund in page.auto_paging_iter()]
+
     def list_events(self, *, created_after: int, starting_after: str | None = None, limit: int = 100) -> EventPage:
         params: Any = {"created": {"gte": created_after}, "limit": limit}
         if starting_after:

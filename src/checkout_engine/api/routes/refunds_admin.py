@@ -1,0 +1,85 @@
+"""`POST /admin/v1/orders/{id}/refunds`: an idempotent refund request (keys scoped to the API key), audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from checkout_engine.admin.roles import Role
+from checkout_engine.api.deps import AppSettings, Support
+from checkout_engine.api.schemas import RequestRefund
+from checkout_engine.audit import repository as audit
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.errors import Forbidden
+from checkout_engine.idempotency import single_phase
+from checkout_engine.idempotency.model import IdempotentRequest, check_key
+from checkout_engine.orders import service as orders
+from checkout_engine.refunds import repository as refund_records
+from checkout_engine.refunds import service as refunds
+from checkout_engine.refunds.repository import Refund
+
+router = APIRouter(prefix="/admin/v1", tags=["admin: refunds"])
+
+
+def refund_view(refund: Refund) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "object": "refund",
+        "order_id": refund.order_id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "status": refund.status,
+        "provider_refund_id": refund.provider_refund_id,
+        "reason": refund.reason,
+        "requested_by": refund.requested_by,
+    }
+
+
+@router.post("/orders/{order_id}/refunds", status_code=201)
+def create_refund(
+    order_id: str,
+    body: RequestRefund,
+    principal: Support,
+    request: Request,
+    settings: AppSettings,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    key = check_key(idempotency_key)
+
+    def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
+        order = orders.get_order(uow, order_id, for_update=True)
+        if not principal.allows(Role.FINANCE):
+            already = sum(
+                r.amount
+                for r in refund_records.for_order(uow.connection, order.id)
+                if r.status in refund_records.OPEN_OR_DONE
+            )
+            if already + body.amount > settings.support_refund_limit:
+                raise Forbidden(
+                    f"Support may refund at most {settings.support_refund_limit} per order.",
+                    code="refund_limit_exceeded",
+                    details={"limit": settings.support_refund_limit, "already_refunded": already},
+                )
+        refund = refunds.request_refund(uow, order, amount=body.amount, reason=body.reason, requested_by=principal.name)
+        audit.record(
+            uow.connection,
+            principal=principal,
+            action="refund.request",
+            target=("order", order.id),
+            reason=body.reason,
+            before=None,
+            after=refund_view(refund),
+        )
+        return 201, refund_view(refund)
+
+    request_ = IdempotentRequest(
+        f"admin:{principal.name}", key, "POST", f"/admin/v1/orders/{order_id}/refunds", body.model_dump()
+    )
+    outcome = single_phase.run(
+        request.app.state.engine, request_, work, lock_timeout=timedelta(seconds=settings.idempotency_lock_seconds)
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return Response(outcome.raw, status_code=outcome.status, headers=headers, media_type="application/json")

@@ -1,0 +1,85 @@
+"""Capturing an authorization (manual capture) and voiding one that arrived for an order that already ended, as
+idempotent jobs with provider keys derived from the attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.jobs import repository as jobs
+from checkout_engine.jobs.model import RetryLater
+from checkout_engine.jobs.worker import JobContext
+from checkout_engine.orders import effects
+from checkout_engine.orders import service as orders
+from checkout_engine.orders.model import OrderState
+from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
+from checkout_engine.payments.model import (
+    PaymentStatus,
+    ProviderRejected,
+    ProviderUnavailable,
+    provider_idempotency_key,
+)
+
+CAPTURE_PAYMENT = "capture_payment"
+VOID_AUTHORIZATION = "void_authorization"
+
+
+def enqueue_capture(conn: sa.Connection, attempt: PaymentAttempt) -> None:
+    jobs.enqueue(conn, CAPTURE_PAYMENT, {"attempt_id": attempt.id}, dedupe_key=f"{CAPTURE_PAYMENT}:{attempt.id}")
+
+
+def enqueue_void(conn: sa.Connection, attempt: PaymentAttempt) -> None:
+    jobs.enqueue(conn, VOID_AUTHORIZATION, {"attempt_id": attempt.id}, dedupe_key=f"{VOID_AUTHORIZATION}:{attempt.id}")
+
+
+def _attempt(context: JobContext, payload: dict[str, Any]) -> PaymentAttempt:
+    with UnitOfWork(context.engine) as uow:
+        attempt = attempts.get(uow.connection, str(payload["attempt_id"]))
+    assert attempt is not None and attempt.provider_payment_id is not None
+    return attempt
+
+
+def capture(context: JobContext, payload: dict[str, Any]) -> None:
+    attempt = _attempt(context, payload)
+    assert attempt.provider_payment_id is not None
+    try:
+        payment = context.provider.capture(
+            attempt.provider_payment_id, amount=None, idempotency_key=provider_idempotency_key("capture", attempt.id)
+        )
+    except ProviderUnavailable as error:
+        raise RetryLater(error.message) from error
+    except ProviderRejected as error:
+        with UnitOfWork(context.engine) as uow:
+            order = orders.get_order(uow, attempt.order_id)
+            current = context.provider.retrieve(attempt.provider_payment_id)
+            attempts.record_provider_state(uow.connection, attempt, current)
+            if current.status is not PaymentStatus.SUCCEEDED and order.state is OrderState.PAYMENT_AUTHORIZED:
+                orders.transition(
+                    uow, order, OrderState.CAPTURE_FAILED, reason=f"capture refused: {error.message}", actor="worker"
+                )
+            uow.commit()
+        return
+    with UnitOfWork(context.engine) as uow:
+        attempts.record_provider_state(uow.connection, attempt, payment)
+        order = orders.get_order(uow, attempt.order_id)
+        if payment.status is PaymentStatus.SUCCEEDED and order.state is OrderState.PAYMENT_AUTHORIZED:
+            order = orders.transition(uow, order, OrderState.PAID, reason="payment_captured", actor="worker")
+            effects.apply(uow, order, settings=context.settings)
+        uow.commit()
+
+
+def void(context: JobContext, payload: dict[str, Any]) -> None:
+    attempt = _attempt(context, payload)
+    assert attempt.provider_payment_id is not None
+    try:
+        payment = context.provider.cancel(
+            attempt.provider_payment_id, idempotency_key=provider_idempotency_key("cancel", attempt.id)
+        )
+    except ProviderUnavailable as error:
+        raise RetryLater(error.message) from error
+    with UnitOfWork(context.engine) as uow:
+        attempts.record_provider_state(uow.connection, attempt, payment)
+        uow.commit()

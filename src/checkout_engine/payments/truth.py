@@ -1,0 +1,68 @@
+"""What the provider's truth means for an order: a pure judgement of the order's current state against the
+payment's current status, whatever order the events arrived in.
+
+The provider's word on money wins: a success after a decline, an expiry or a cancellation still makes the order
+paid (later steps decide whether to keep or refund the money). A failure only counts for the order's latest
+attempt while nothing better happened. Anything else is recorded as ignored, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from checkout_engine.orders.model import OrderState
+from checkout_engine.payments.model import PaymentStatus
+
+S = OrderState
+
+
+class Action(StrEnum):
+    PAY = "pay"
+    AUTHORIZE = "authorize"
+    FAIL = "fail"
+    CANCEL = "cancel"  # the provider released an authorization
+    VOID = "void"  # an authorization arrived for an order that ended: release it at the provider
+    REFUND_DUPLICATE = "refund_duplicate"  # a second payment succeeded for an already paid order
+    WAIT = "wait"  # our own checkout has not finished recording the intent yet: try again shortly
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    action: Action
+    reason: str
+
+
+PAYABLE = frozenset(
+    {S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.PAYMENT_FAILED, S.CAPTURE_FAILED, S.EXPIRED, S.CANCELLED}
+)
+ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
+
+
+def judge(state: OrderState, status: PaymentStatus, *, latest_attempt: bool, paid_by_other: bool) -> Judgement:
+    if state is S.DRAFT:
+        return Judgement(Action.WAIT, "checkout still recording the intent")
+    if status is PaymentStatus.SUCCEEDED:
+        if state in PAYABLE:
+            return Judgement(Action.PAY, "payment_succeeded" if state not in ENDED_UNPAID else "late_payment")
+        if paid_by_other:
+            return Judgement(Action.REFUND_DUPLICATE, "a second payment succeeded for a paid order")
+        return Judgement(Action.NOTHING, f"already {state}")
+    if status is PaymentStatus.AUTHORIZED:
+        if state in (S.PAYMENT_PENDING, S.PAYMENT_FAILED):
+            return Judgement(Action.AUTHORIZE, "payment_authorized")
+        if state in ENDED_UNPAID:
+            return Judgement(Action.VOID, f"authorization for an order that is {state}")
+        return Judgement(Action.NOTHING, f"authorization while {state}")
+    if status is PaymentStatus.FAILED:
+        if state is S.PAYMENT_PENDING and latest_attempt:
+            return Judgement(Action.FAIL, "payment_failed")
+        return Judgement(Action.NOTHING, f"stale failure: order is {state}")
+    if status is PaymentStatus.CANCELED:
+        if state is S.PAYMENT_AUTHORIZED and latest_attempt:
+            return Judgement(Action.CANCEL, "authorization_canceled")
+        if state is S.PAYMENT_PENDING and latest_attempt:
+            return Judgement(Action.FAIL, "payment_canceled")
+        return Judgement(Action.NOTHING, f"cancellation while {state}")
+    return Judgement(Action.NOTHING, f"payment {status}: no change yet")

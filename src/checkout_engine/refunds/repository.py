@@ -1,0 +1,106 @@
+"""SQL for refund records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import refunds
+from checkout_engine.ids import new_id
+
+R = refunds
+OPEN_OR_DONE = ("requested", "pending", "succeeded")  # every status that counts against what can be refunded
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    id: str
+    order_id: str
+    payment_attempt_id: str
+    amount: int
+    currency: str
+    status: str
+    provider_refund_id: str | None
+    reason: str
+    requested_by: str
+
+
+def _refund(row: sa.RowMapping) -> Refund:
+    return Refund(
+        row["id"],
+        row["order_id"],
+        row["payment_attempt_id"],
+        row["amount"],
+        row["currency"],
+        row["status"],
+        row["provider_refund_id"],
+        row["reason"],
+        row["requested_by"],
+    )
+
+
+def insert(
+    conn: sa.Connection,
+    *,
+    order_id: str,
+    attempt_id: str,
+    amount: int,
+    currency: str,
+    reason: str,
+    requested_by: str,
+    status: str = "requested",
+    provider_refund_id: str | None = None,
+) -> Refund:
+    now = utcnow()
+    refund_id = new_id("rf")
+    conn.execute(
+        R.insert().values(
+            id=refund_id,
+            order_id=order_id,
+            payment_attempt_id=attempt_id,
+            amount=amount,
+            currency=currency,
+            status=status,
+            provider_refund_id=provider_refund_id,
+            reason=reason,
+            requested_by=requested_by,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    refund = get(conn, refund_id)
+    assert refund is not None
+    return refund
+
+
+def get(conn: sa.Connection, refund_id: str) -> Refund | None:
+    row = conn.execute(sa.select(R).where(R.c.id == refund_id)).mappings().first()
+    return _refund(row) if row else None
+
+
+def by_provider_id(conn: sa.Connection, provider_refund_id: str) -> Refund | None:
+    row = conn.execute(sa.select(R).where(R.c.provider_refund_id == provider_refund_id)).mappings().first()
+    return _refund(row) if row else None
+
+
+def for_order(conn: sa.Connection, order_id: str) -> list[Refund]:
+    rows = conn.execute(sa.select(R).where(R.c.order_id == order_id).order_by(R.c.created_at, R.c.id)).mappings()
+    return [_refund(row) for row in rows]
+
+
+def committed_amount(conn: sa.Connection, attempt_id: str) -> int:
+    query = sa.select(sa.func.coalesce(sa.func.sum(R.c.amount), 0)).where(
+        R.c.payment_attempt_id == attempt_id, R.c.status.in_(OPEN_OR_DONE)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def update(
+    conn: sa.Connection, refund: Refund, *, status: str, provider_refund_id: str | None = None, error: str | None = None
+) -> None:
+    values: dict[str, object] = {"status": status, "updated_at": utcnow(), "last_error": error}
+    if provider_refund_id is not None:
+        values["provider_refund_id"] = provider_refund_id
+    conn.execute(R.update().where(R.c.id == refund.id).values(**values))

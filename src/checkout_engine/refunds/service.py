@@ -1,0 +1,190 @@
+"""Refund commands: request (a record and its job, in one transaction), submit to the provider (the job), and
+follow the provider's word on each refund to the order's state.
+
+The order moves to ``partially_refunded`` / ``refunded`` only on the provider's confirmation, never on request.
+Partial refunds add up and can never exceed what the provider captured for the attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.errors import Conflict, Invalid
+from checkout_engine.jobs import repository as jobs
+from checkout_engine.jobs.model import RetryLater
+from checkout_engine.jobs.worker import JobContext
+from checkout_engine.orders import service as orders
+from checkout_engine.orders.model import TRANSITIONS, Order, OrderState
+from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
+from checkout_engine.payments.model import (
+    ProviderRefund,
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundStatus,
+    provider_idempotency_key,
+)
+from checkout_engine.refunds import repository as repo
+from checkout_engine.refunds.repository import Refund
+
+SUBMIT_REFUND = "submit_refund"
+S = OrderState
+
+
+class RefundExceedsCaptured(Invalid):
+    code = "refund_exceeds_captured"
+
+
+class OrderNotRefundable(Conflict):
+    code = "order_not_refundable"
+
+
+def paying_attempt(uow: UnitOfWork, order_id: str) -> PaymentAttempt | None:
+    """The attempt whose money the order holds: the first that succeeded."""
+    return next((a for a in attempts.for_order(uow.connection, order_id) if a.status == "succeeded"), None)
+
+
+def refundable(uow: UnitOfWork, attempt: PaymentAttempt) -> int:
+    return attempt.amount_received - repo.committed_amount(uow.connection, attempt.id)
+
+
+def request_refund(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    amount: int,
+    reason: str,
+    requested_by: str,
+    attempt: PaymentAttempt | None = None,
+) -> Refund:
+    """Record a refund and queue its submission. Concurrent requests for one order queue on the order's row."""
+    order = orders.get_order(uow, order.id, for_update=True)
+    attempt = attempt or paying_attempt(uow, order.id)
+    if attempt is None or attempt.amount_received == 0:
+        raise OrderNotRefundable("This order has no captured payment to refund.", details={"state": order.state})
+    left = refundable(uow, attempt)
+    if amount <= 0 or amount > left:
+        raise RefundExceedsCaptured(
+            f"At most {left} can still be refunded on this order.",
+            details={"requested": amount, "refundable": left, "captured": attempt.amount_received},
+        )
+    refund = repo.insert(
+        uow.connection,
+        order_id=order.id,
+        attempt_id=attempt.id,
+        amount=amount,
+        currency=attempt.currency,
+        reason=reason,
+        requested_by=requested_by,
+    )
+    jobs.enqueue(uow.connection, SUBMIT_REFUND, {"refund_id": refund.id}, dedupe_key=f"{SUBMIT_REFUND}:{refund.id}")
+    return refund
+
+
+STATUS = {
+    RefundStatus.PENDING: "pending",
+    RefundStatus.SUCCEEDED: "succeeded",
+    RefundStatus.FAILED: "failed",
+    RefundStatus.CANCELED: "canceled",
+}
+
+
+def submit(context: JobContext, payload: dict[str, Any]) -> None:
+    """The job: make the provider hold exactly one refund for this record, then follow its status."""
+    with UnitOfWork(context.engine) as uow:
+        refund = repo.get(uow.connection, str(payload["refund_id"]))
+        assert refund is not None
+        attempt = attempts.get(uow.connection, refund.payment_attempt_id)
+        assert attempt is not None and attempt.provider_payment_id is not None
+    if refund.status in ("succeeded", "failed", "canceled"):
+        return
+    provider = context.provider
+    try:
+        found = _find_at_provider(context, refund, attempt.provider_payment_id)
+        if found is None:
+            found = provider.refund(
+                attempt.provider_payment_id,
+                amount=refund.amount,
+                idempotency_key=provider_idempotency_key("refund", refund.id),
+                metadata={"refund_id": refund.id, "order_id": refund.order_id},
+            )
+    except ProviderRejected as error:
+        with UnitOfWork(context.engine) as uow:
+            repo.update(uow.connection, refund, status="failed", error=error.message)
+            order = orders.get_order(uow, refund.order_id)
+            orders.flag_for_review(uow, order, reason=f"refund {refund.id} refused: {error.message}", actor="worker")
+            uow.commit()
+        return
+    except ProviderUnavailable as error:
+        raise RetryLater(error.message) from error
+    with UnitOfWork(context.engine) as uow:
+        apply_provider_refund(uow, refund, found, provider_event_id=None)
+        uow.commit()
+    if found.status is RefundStatus.PENDING:
+        raise RetryLater("the provider has not settled the refund yet")
+
+
+def _find_at_provider(context: JobContext, refund: Refund, payment_id: str) -> ProviderRefund | None:
+    """After a crash or a timeout we ask before we act: the refund may already exist."""
+    if refund.provider_refund_id:
+        return context.provider.retrieve_refund(refund.provider_refund_id)
+    return next(
+        (r for r in context.provider.list_refunds(payment_id) if r.metadata.get("refund_id") == refund.id), None
+    )
+
+
+def apply_provider_refund(
+    uow: UnitOfWork, refund: Refund, provider_refund: ProviderRefund, *, provider_event_id: str | None
+) -> None:
+    repo.update(uow.connection, refund, status=STATUS[provider_refund.status], provider_refund_id=provider_refund.id)
+    settle_order(uow, refund.order_id, provider_event_id=provider_event_id)
+
+
+def sync_from_provider(
+    uow: UnitOfWork, attempt: PaymentAttempt, provider_refunds: list[ProviderRefund], *, provider_event_id: str | None
+) -> None:
+    """Bring our records in line with every refund the provider holds for the attempt, ours or not."""
+    for provider_refund in provider_refunds:
+        ours = repo.by_provider_id(uow.connection, provider_refund.id)
+        if ours is None and provider_refund.metadata.get("refund_id"):
+            ours = repo.get(uow.connection, provider_refund.metadata["refund_id"])
+        if ours is None:  # made at the provider directly (its dashboard): record it, it is money out all the same
+            repo.insert(
+                uow.connection,
+                order_id=attempt.order_id,
+                attempt_id=attempt.id,
+                amount=provider_refund.amount,
+                currency=provider_refund.currency,
+                status=STATUS[provider_refund.status],
+                provider_refund_id=provider_refund.id,
+                reason="made at the provider",
+                requested_by="provider",
+            )
+        else:
+            repo.update(
+                uow.connection, ours, status=STATUS[provider_refund.status], provider_refund_id=provider_refund.id
+            )
+    settle_order(uow, attempt.order_id, provider_event_id=provider_event_id)
+
+
+def settle_order(uow: UnitOfWork, order_id: str, *, provider_event_id: str | None) -> None:
+    """Move the order to what the confirmed refunds of its payment add up to."""
+    order = orders.get_order(uow, order_id)
+    attempt = paying_attempt(uow, order_id)
+    if attempt is None:
+        return
+    refunded = sum(
+        r.amount
+        for r in repo.for_order(uow.connection, order_id)
+        if r.payment_attempt_id == attempt.id and r.status == "succeeded"
+    )
+    if refunded == 0:
+        return
+    full = refunded >= attempt.amount_received
+    target = S.REFUNDED if full else S.PARTIALLY_REFUNDED
+    if full and order.state is S.FULFILLMENT_PENDING:
+        target = S.CANCELLED_WITH_REFUND
+    if order.state is not target and target in TRANSITIONS[order.state]:
+        orders.transition(
+            uow, order, target, reason="refund_succeeded", actor="provider", provider_event_id=provider_event_id
+        )

@@ -1,0 +1,189 @@
+"""Processing a stored provider event in the worker: find our payment attempt, ask the provider for the current
+object (an event's snapshot may be stale), judge it against the order's current state, and apply the result with
+the provider event id on every transition. Processing the same event again changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.jobs.model import RetryLater
+from checkout_engine.jobs.worker import JobContext
+from checkout_engine.orders import effects
+from checkout_engine.orders import service as orders
+from checkout_engine.orders.model import OrderState
+from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
+from checkout_engine.payments.capture import enqueue_capture, enqueue_void
+from checkout_engine.payments.model import PaymentStatus, ProviderUnavailable
+from checkout_engine.payments.truth import Action, judge
+from checkout_engine.refunds import service as refunds
+from checkout_engine.webhooks import repository
+from checkout_engine.webhooks.repository import StoredEvent
+
+PROVIDER = "stripe"
+MONEY_IN_STATES = frozenset(
+    {
+        OrderState.PAID,
+        OrderState.FULFILLMENT_PENDING,
+        OrderState.PARTIALLY_FULFILLED,
+        OrderState.FULFILLED,
+        OrderState.PARTIALLY_REFUNDED,
+        OrderState.REFUNDED,
+        OrderState.CANCELLED_WITH_REFUND,
+        OrderState.CLOSED,
+    }
+)
+
+
+def _payment_id(stored: StoredEvent) -> str | None:
+    obj: dict[str, Any] = stored.payload.get("data", {}).get("object", {})
+    if obj.get("object") == "payment_intent":
+        return obj.get("id")
+    intent = obj.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def _find_attempt(uow: UnitOfWork, stored: StoredEvent, payment_id: str) -> PaymentAttempt | None:
+    attempt = attempts.by_provider_id(uow.connection, PROVIDER, payment_id)
+    if attempt is None:  # the event can beat our own record of the intent: fall back on the metadata we set
+        metadata = stored.payload.get("data", {}).get("object", {}).get("metadata") or {}
+        if metadata.get("payment_attempt_id"):
+            attempt = attempts.get(uow.connection, metadata["payment_attempt_id"])
+    return attempt
+
+
+def process(context: JobContext, payload: dict[str, Any]) -> None:
+    with UnitOfWork(context.engine) as uow:
+        stored = repository.get(uow.connection, int(payload["webhook_event_id"]))
+        assert stored is not None
+        if stored.status in ("processed", "ignored", "held"):
+            return
+        payment_id = _payment_id(stored)
+        attempt = _find_attempt(uow, stored, payment_id) if payment_id else None
+        if attempt is None:
+            repository.record_outcome(uow.connection, stored.id, status="ignored", reason="not one of our payments")
+            uow.commit()
+            return
+    try:
+        _dispatch(context, stored, attempt)
+    except ProviderUnavailable as error:
+        _record_failure(context, stored, error)
+        raise RetryLater(error.message) from error
+    except RetryLater:
+        raise
+    except Exception as error:  # recorded on the event for operators; the job retries and may end dead
+        _record_failure(context, stored, error)
+        raise
+
+
+def _record_failure(context: JobContext, stored: StoredEvent, error: Exception) -> None:
+    with UnitOfWork(context.engine) as uow:
+        repository.record_outcome(uow.connection, stored.id, status="failed", error=f"{type(error).__name__}: {error}")
+        uow.commit()
+
+
+def _dispatch(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+    if stored.type.startswith("payment_intent."):
+        _payment_event(context, stored, attempt)
+    elif stored.type.startswith(("charge.refund", "refund.")):
+        _refund_event(context, stored, attempt)
+    elif stored.type == "charge.dispute.created":
+        _dispute_event(context, stored, attempt)
+    else:
+        with UnitOfWork(context.engine) as uow:
+            repository.record_outcome(
+                uow.connection,
+                stored.id,
+                status="ignored",
+                reason=f"{stored.type} needs no action",
+                order_id=attempt.order_id,
+            )
+            uow.commit()
+
+
+def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+    # Ask for the current object: the event's snapshot may be older than what happened since.
+    current = context.provider.retrieve(attempt.provider_payment_id or str(_payment_id(stored)))
+    with UnitOfWork(context.engine) as uow:
+        conn = uow.connection
+        order = orders.get_order(uow, attempt.order_id)
+        others = [a for a in attempts.for_order(conn, order.id) if a.id != attempt.id]
+        latest = attempts.latest_for_order(conn, order.id)
+        verdict = judge(
+            order.state,
+            current.status,
+            latest_attempt=latest is not None and latest.id == attempt.id,
+            paid_by_other=any(a.status == PaymentStatus.SUCCEEDED for a in others),
+        )
+        if verdict.action is Action.WAIT:
+            raise RetryLater(verdict.reason)
+        attempts.record_provider_state(conn, attempt, current)
+        event_id = stored.event_id
+        if verdict.action is Action.PAY:
+            order = orders.transition(
+                uow, order, OrderState.PAID, reason=verdict.reason, actor="provider", provider_event_id=event_id
+            )
+            effects.apply(uow, order, settings=context.settings)
+        elif verdict.action is Action.AUTHORIZE:
+            order = orders.transition(
+                uow,
+                order,
+                OrderState.PAYMENT_AUTHORIZED,
+                reason=verdict.reason,
+                actor="provider",
+                provider_event_id=event_id,
+            )
+            enqueue_capture(conn, attempt)
+        elif verdict.action in (Action.FAIL, Action.CANCEL):
+            target = OrderState.PAYMENT_FAILED if verdict.action is Action.FAIL else OrderState.CANCELLED
+            order = orders.transition(
+                uow, order, target, reason=verdict.reason, actor="provider", provider_event_id=event_id
+            )
+            effects.apply(uow, order, settings=context.settings)
+        elif verdict.action is Action.VOID:
+            enqueue_void(conn, attempt)
+        elif verdict.action is Action.REFUND_DUPLICATE:
+            refreshed = attempts.get(conn, attempt.id)
+            assert refreshed is not None
+            refunds.request_refund(
+                uow,
+                order,
+                amount=refreshed.amount_received,
+                reason=verdict.reason,
+                requested_by="system",
+                attempt=refreshed,
+            )
+            orders.flag_for_review(uow, orders.get_order(uow, order.id), reason=verdict.reason, actor="provider")
+        status = "ignored" if verdict.action is Action.NOTHING else "processed"
+        repository.record_outcome(conn, stored.id, status=status, reason=verdict.reason, order_id=order.id)
+        uow.commit()
+
+
+def _refund_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+    assert attempt.provider_payment_id is not None
+    provider_refunds = context.provider.list_refunds(attempt.provider_payment_id)
+    with UnitOfWork(context.engine) as uow:
+        order = orders.get_order(uow, attempt.order_id)
+        if order.state not in MONEY_IN_STATES:  # a refund before our own paid transition: wait for it
+            repository.record_outcome(
+                uow.connection, stored.id, status="held", reason=f"order is {order.state}", order_id=order.id
+            )
+            uow.commit()
+            return
+        refunds.sync_from_provider(uow, attempt, provider_refunds, provider_event_id=stored.event_id)
+        repository.record_outcome(
+            uow.connection, stored.id, status="processed", reason="refunds synced", order_id=order.id
+        )
+        uow.commit()
+
+
+def _dispute_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+    with UnitOfWork(context.engine) as uow:
+        order = orders.get_order(uow, attempt.order_id)
+        if not order.needs_review:
+            orders.flag_for_review(uow, order, reason="dispute opened at the provider", actor="provider")
+        repository.record_outcome(
+            uow.connection, stored.id, status="processed", reason="flagged for review", order_id=order.id
+        )
+        uow.commit()

@@ -1,0 +1,90 @@
+"""SQL for stored webhook events: the deduplicating upsert and the processing outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import webhook_events
+from checkout_engine.db.upsert import dialect_insert
+
+W = webhook_events
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    provider: str
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    delivery_count: int
+    status: str
+
+
+def _stored(row: sa.RowMapping) -> StoredEvent:
+    return StoredEvent(
+        row["id"],
+        row["provider"],
+        row["event_id"],
+        row["type"],
+        dict(row["payload"]),
+        row["delivery_count"],
+        row["status"],
+    )
+
+
+def upsert(conn: sa.Connection, *, provider: str, event_id: str, type_: str, payload: dict[str, Any]) -> StoredEvent:
+    """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id)."""
+    now = utcnow()
+    statement = dialect_insert(conn, W).values(
+        provider=provider,
+        event_id=event_id,
+        type=type_,
+        payload=payload,
+        received_at=now,
+        last_received_at=now,
+        delivery_count=1,
+        status="received",
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["provider", "event_id"],
+        set_={"delivery_count": W.c.delivery_count + 1, "last_received_at": now},
+    )
+    row = conn.execute(statement.returning(*W.c)).mappings().one()
+    return _stored(row)
+
+
+def get(conn: sa.Connection, event_row_id: int) -> StoredEvent | None:
+    row = conn.execute(sa.select(W).where(W.c.id == event_row_id)).mappings().first()
+    return _stored(row) if row else None
+
+
+def known_ids(conn: sa.Connection, provider: str, event_ids: list[str]) -> set[str]:
+    rows = conn.execute(sa.select(W.c.event_id).where(W.c.provider == provider, W.c.event_id.in_(event_ids)))
+    return {row[0] for row in rows}
+
+
+def record_outcome(
+    conn: sa.Connection,
+    event_row_id: int,
+    *,
+    status: str,
+    reason: str | None = None,
+    order_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": status, "status_reason": reason, "last_error": error}
+    if order_id is not None:
+        values["order_id"] = order_id
+    if status in ("processed", "ignored"):
+        values["processed_at"] = utcnow()
+    conn.execute(W.update().where(W.c.id == event_row_id).values(**values))
+
+
+def held_for_order(conn: sa.Connection, order_id: str) -> list[int]:
+    rows = conn.execute(sa.select(W.c.id).where(W.c.order_id == order_id, W.c.status == "held").order_by(W.c.id))
+    return [row[0] for row in rows]
