@@ -10,14 +10,18 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from checkout_engine.api.app import create_app
+from checkout_engine.jobs.registry import HANDLERS, sweeps
+from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.catalog import seed_catalog
 from support.live_server import serve_in_thread
+from support.pipeline import Pipeline
 from support.provider_sim_process import ProviderSimProcess
 
 ADMIN_KEY = "test-bootstrap-admin-key"
+WEBHOOK_SECRET = "whsec_engine_tests"
 
 
 @pytest.fixture
@@ -28,6 +32,7 @@ def settings(db_url: str, sim: ProviderSimProcess) -> Settings:
         stripe_secret_key=SecretStr("sk_test_engine"),
         stripe_api_base=sim.url,
         provider_timeout_seconds=2.0,
+        stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
     )
 
 
@@ -53,3 +58,18 @@ def live(shop: TestClient, settings: Settings, engine: Engine, provider: Payment
     """The same app and database over real HTTP, for concurrent clients."""
     with serve_in_thread(create_app(settings, engine=engine, provider=provider)) as url:
         yield url
+
+
+@pytest.fixture
+def worker(engine: Engine, settings: Settings, provider: PaymentProvider) -> Worker:
+    """A worker driven by the test itself (``drain()``), with every job kind of the product."""
+    return Worker(
+        JobContext(engine, settings, provider_factory=lambda: provider), handlers=HANDLERS, sweeps=sweeps(settings)
+    )
+
+
+@pytest.fixture
+def wired(live: str, sim: ProviderSimProcess, worker: Worker) -> Pipeline:
+    """The simulator delivers signed webhooks to the live API; ``pump()`` delivers and processes everything due."""
+    sim.configure_webhooks(url=f"{live}/webhooks/stripe", secret=WEBHOOK_SECRET, backoff_base_ms=20, backoff_max_ms=200)
+    return Pipeline(sim, worker)

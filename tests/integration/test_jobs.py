@@ -78,7 +78,9 @@ def test_a_failing_job_backs_off_and_is_buried_after_its_last_attempt(engine: En
 def test_a_job_whose_worker_died_is_taken_over_when_its_lease_runs_out(engine: Engine) -> None:
     enqueue(engine, 1)
     with UnitOfWork(engine) as uow:
-        dead_workers_job = repository.claim(uow.connection, owner="dead-worker", lease=timedelta(seconds=-1))
+        dead_workers_job = repository.claim(
+            uow.connection, owner="dead-worker", lease=timedelta(seconds=-1), kinds=["note"]
+        )
         uow.commit()
     assert dead_workers_job is not None
     ran: list[int] = []
@@ -99,10 +101,12 @@ def test_a_job_is_enqueued_once_per_dedupe_key_while_it_is_pending(engine: Engin
         assert repository.enqueue(uow.connection, "note", {"n": 1}, dedupe_key="expire:ord_1")
 
 
-def test_an_unknown_job_kind_is_recorded_as_a_failure_not_a_crash(engine: Engine) -> None:
-    enqueue(engine, 1, kind="mystery", max_attempts=1)
-    assert Worker(context(engine), handlers={}).run_once() == 1
-    assert statuses(engine) == [(JobStatus.DEAD.value, 1)]
+def test_a_worker_leaves_job_kinds_it_cannot_run_to_workers_that_can(engine: Engine) -> None:
+    enqueue(engine, 1, kind="newer_kind")
+    assert Worker(context(engine), handlers={"note": lambda *_: None}).run_once() == 0
+    assert statuses(engine) == [(JobStatus.QUEUED.value, 0)]
+    assert Worker(context(engine), handlers={"newer_kind": lambda *_: None}).run_once() == 1
+    assert statuses(engine) == [(JobStatus.DONE.value, 1)]
 
 
 def test_two_workers_never_run_one_sweep_in_the_same_interval(engine: Engine) -> None:

@@ -41,6 +41,9 @@ def reserve(conn: sa.Connection, coupon: Coupon, *, order_id: str, customer: str
         if conn.execute(mine).scalar_one() >= coupon.max_per_customer:
             raise CouponUnavailable("You have already used this coupon.", details={"code": coupon.code})
     now = utcnow()
+    if existing is not None:  # released earlier (failed or expired): the same row holds the redemption again
+        conn.execute(R.update().where(R.c.order_id == order_id).values(status="reserved", updated_at=now))
+        return
     conn.execute(
         R.insert().values(
             coupon_code=coupon.code,

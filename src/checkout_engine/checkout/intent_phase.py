@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from checkout_engine.cart import repository as carts_repo
+from checkout_engine.cart.model import CartStatus
 from checkout_engine.catalog import redemptions
 from checkout_engine.checkout.model import CheckoutExpired, Hooks
 from checkout_engine.clock import utcnow
@@ -25,7 +27,13 @@ from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import CREATING, PaymentAttempt
-from checkout_engine.payments.model import IntentRequest, ProviderError, ProviderRejected, provider_idempotency_key
+from checkout_engine.payments.model import (
+    IntentRequest,
+    ProviderError,
+    ProviderPayment,
+    ProviderRejected,
+    provider_idempotency_key,
+)
 from checkout_engine.payments.provider import PaymentProvider
 
 INTENT_CREATED = "intent_created"
@@ -46,8 +54,9 @@ def _give_up(uow: UnitOfWork, claimed: Claimed, attempt: PaymentAttempt, error: 
     if attempts.mark(uow.connection, attempt, "canceled", expected=CREATING):
         inventory.release(uow, order.id)
         redemptions.release(uow.connection, order.id)
-        if order.state is OrderState.DRAFT:
+        if order.state is OrderState.DRAFT:  # never had a payment: close it and give the customer the cart back
             orders.transition(uow, order, OrderState.CANCELLED, reason=error.code, actor="checkout")
+            carts_repo.update_cart(uow.connection, order.cart_id, status=CartStatus.OPEN.value)
     status, body = error_response(error)
     return keys.finish(uow.connection, claimed, status, body)
 
@@ -93,6 +102,7 @@ def create_intent(
         metadata=attempt.metadata(),
         idempotency_key=attempt.idempotency_key,
         manual_capture=manual_capture,
+        not_before=attempt.created_at,
     )
     try:
         payment = provider.create_intent(request)
@@ -107,13 +117,27 @@ def create_intent(
             uow.commit()
         raise
     hooks.reached(INTENT_CREATED)
+    try:
+        answer, orphaned = _record(engine, claimed, attempt, payment, response)
+    except Exception:  # a lost race or a database error: let a retry with the same key resume at once
+        keys.release(engine, claimed)
+        raise
+    if orphaned:
+        _cancel_quietly(provider, payment.id, attempt.id)
+    return answer
+
+
+def _record(
+    engine: Engine, claimed: Claimed, attempt: PaymentAttempt, payment: ProviderPayment, response: dict[str, Any]
+) -> tuple[Replay, bool]:
+    """Record the intent, move the order to payment_pending and store the answer; True when the intent is
+    orphaned (the reservation expired while we were at the provider) and must be cancelled."""
     with UnitOfWork(engine) as uow:
         recorded = attempts.record_provider_state(uow.connection, attempt, payment, expected_status=CREATING)
-        if recorded is None:  # the reservation expired while we were at the provider
+        if recorded is None:
             answer = _give_up(uow, claimed, attempt, _expired())
             uow.commit()
-            _cancel_quietly(provider, payment.id, attempt.id)
-            return answer
+            return answer, True
         order = orders.get_order(uow, recorded.order_id)
         if order.state in (OrderState.DRAFT, OrderState.PAYMENT_FAILED, OrderState.EXPIRED):
             order = orders.transition(
@@ -122,7 +146,7 @@ def create_intent(
         body = {"order_id": order.id, **response, **_answer(order.state, order.total, order.currency, recorded)}
         answer = keys.finish(uow.connection, claimed, 201, body)
         uow.commit()
-    return answer
+    return answer, False
 
 
 def _cancel_quietly(provider: PaymentProvider, payment_id: str, attempt_id: str) -> None:

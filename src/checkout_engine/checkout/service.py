@@ -19,6 +19,7 @@ from checkout_engine.errors import CheckoutError, NotFound, error_response
 from checkout_engine.idempotency import repository as keys
 from checkout_engine.idempotency.model import STARTED, Claimed, IdempotentRequest, Outcome, Replay
 from checkout_engine.orders import repository as orders_repo
+from checkout_engine.orders.model import TransitionConflict
 from checkout_engine.orders.service import token_matches
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
@@ -39,17 +40,20 @@ def _outcome(result: Replay, *, replayed: bool) -> Outcome:
 
 def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: Settings, hooks: Hooks) -> Replay:
     if claimed.record.recovery_point == STARTED:
-        refused: CheckoutError | None = None
+        failure: Exception | None = None
         with UnitOfWork(engine) as uow:
             try:
                 data = _first_phase(uow, claimed, settings)
                 claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
                 uow.commit()
-            except CheckoutError as error:
-                refused = error
-        if refused is not None:  # a final answer, stored once the failed transaction has let go of its connection
-            status, body = error_response(refused)
+            except Exception as error:  # handled below, once the failed transaction has let go of its connection
+                failure = error
+        if isinstance(failure, CheckoutError) and not isinstance(failure, TransitionConflict):
+            status, body = error_response(failure)  # a final answer: stored, replayed to every retry
             return _finish(engine, claimed, status, body)
+        if failure is not None:  # transient or unexpected: let a retry with the same key start again at once
+            keys.release(engine, claimed)
+            raise failure
         hooks.reached(ORDER_CREATED)
     response = {
         name: claimed.record.recovery_data[name] for name in RESPONSE_FIELDS if name in claimed.record.recovery_data

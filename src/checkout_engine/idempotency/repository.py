@@ -3,12 +3,14 @@ executions that died, and recovery points written in the same transaction as the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Engine
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import idempotency_keys
@@ -178,3 +180,10 @@ def reap(conn: sa.Connection, *, older_than: datetime) -> int:
         K.delete().where(K.c.created_at < older_than, K.c.recovery_point.in_([STARTED, FINISHED])).returning(K.c.id)
     )
     return len(result.all())
+
+
+def release(engine: Engine, claimed: Claimed) -> None:
+    """Best effort, after an unexpected failure: unlock the key so a retry can resume at once instead of waiting
+    for the lock to be presumed dead. If another execution took the key over meanwhile, it keeps it."""
+    with engine.connect() as conn, conn.begin(), contextlib.suppress(LostLock):
+        unlock(conn, claimed)

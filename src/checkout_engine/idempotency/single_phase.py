@@ -12,6 +12,7 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import CheckoutError, error_response
 from checkout_engine.idempotency import repository as keys
 from checkout_engine.idempotency.model import IdempotentRequest, Outcome, Replay
+from checkout_engine.orders.model import TransitionConflict
 
 Work = Callable[[UnitOfWork], tuple[int, dict[str, Any]]]
 
@@ -22,17 +23,20 @@ def run(engine: Engine, request: IdempotentRequest, work: Work, *, lock_timeout:
         uow.commit()
     if isinstance(claimed, Replay):
         return Outcome(claimed.status, claimed.raw, replayed=True)
-    refused: CheckoutError | None = None
+    failure: Exception | None = None
     with UnitOfWork(engine) as uow:
         try:
             status, body = work(uow)
             answer = keys.finish(uow.connection, claimed, status, body)
             uow.commit()
-        except CheckoutError as error:
-            refused = error
-    if refused is not None:  # stored once the failed transaction has let go of its connection
-        status, body = error_response(refused)
+        except Exception as error:  # handled once the failed transaction has let go of its connection
+            failure = error
+    if isinstance(failure, CheckoutError) and not isinstance(failure, TransitionConflict):
+        status, body = error_response(failure)
         with UnitOfWork(engine) as uow:
             answer = keys.finish(uow.connection, claimed, status, body)
             uow.commit()
+    elif failure is not None:  # transient or unexpected: a retry with the same key may run it again at once
+        keys.release(engine, claimed)
+        raise failure
     return Outcome(answer.status, answer.raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,9 +64,11 @@ def _job(row: sa.RowMapping) -> Job:
     )
 
 
-def claim(conn: sa.Connection, *, owner: str, lease: timedelta) -> Job | None:
-    """Take one due job under a lease: a queued job whose time has come, or a running one whose worker's lease
-    ran out (it died). One statement; on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets workers claim side by side."""
+def claim(conn: sa.Connection, *, owner: str, lease: timedelta, kinds: Iterable[str]) -> Job | None:
+    """Take one due job of the ``kinds`` this worker can run, under a lease: a queued job whose time has come,
+    or a running one whose worker's lease ran out (it died). One statement; on PostgreSQL
+    ``FOR UPDATE SKIP LOCKED`` lets workers claim side by side. (A worker of an older release leaves kinds it
+    does not know to the workers that do.)"""
     now = utcnow()
     due = sa.or_(
         sa.and_(jobs.c.status == JobStatus.QUEUED.value, jobs.c.run_at <= now),
@@ -76,7 +79,11 @@ def claim(conn: sa.Connection, *, owner: str, lease: timedelta) -> Job | None:
         ),
     )
     candidate = (
-        sa.select(jobs.c.id).where(due).order_by(jobs.c.run_at, jobs.c.id).limit(1).with_for_update(skip_locked=True)
+        sa.select(jobs.c.id)
+        .where(due, jobs.c.kind.in_(sorted(kinds)))
+        .order_by(jobs.c.run_at, jobs.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
     row = (
         conn.execute(

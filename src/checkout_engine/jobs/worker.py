@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy import Engine
 
@@ -84,7 +83,7 @@ class Worker:
         """Claim and run at most one due job; returns how many it ran (0 or 1)."""
         engine = self.context.engine
         with UnitOfWork(engine) as uow:
-            job = repository.claim(uow.connection, owner=self.owner, lease=self.lease)
+            job = repository.claim(uow.connection, owner=self.owner, lease=self.lease, kinds=self.handlers)
             uow.commit()
         if job is None:
             return 0
@@ -92,11 +91,8 @@ class Worker:
         return 1
 
     def _run(self, job: Job) -> None:
-        handler = self.handlers.get(job.kind)
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
-            handler(self.context, job.payload)
+            self.handlers[job.kind](self.context, job.payload)
         except Exception as error:  # every failure is recorded on the job, none kills the worker
             detail = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"
             with UnitOfWork(self.context.engine) as uow:
@@ -160,6 +156,6 @@ class Worker:
                 self.run_due_sweeps()
                 if not self.run_once():
                     stop.wait(IDLE_POLL_SECONDS)
-            except sa.exc.OperationalError:
-                log.exception("worker_database_error")
+            except Exception:  # the database went away, the pool ran dry...: keep the loop alive, back off
+                log.exception("worker_loop_error")
                 stop.wait(IDLE_POLL_SECONDS * 4)

@@ -5,6 +5,7 @@ If the provider says the money already moved, nothing is expired: the payment's 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from checkout_engine.catalog import redemptions
@@ -16,7 +17,7 @@ from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import Order, OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment, ProviderRejected, provider_idempotency_key
@@ -24,7 +25,9 @@ from checkout_engine.payments.provider import PaymentProvider
 
 EXPIRE_ORDER = "expire_order"
 EXPIRABLE = frozenset({OrderState.PAYMENT_PENDING, OrderState.PAYMENT_FAILED})
-MONEY_MOVED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED})
+# The provider holds, or is about to hold, the customer's money: such an order is not expired (a processing
+# payment cannot be cancelled and may still succeed).
+MONEY_MOVED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED, PaymentStatus.PROCESSING})
 SWEEP_BATCH = 500
 
 
@@ -52,30 +55,34 @@ def _stop_payment(provider: PaymentProvider, attempt: PaymentAttempt) -> Provide
         return provider.retrieve(payment.id)
 
 
+def _due(order: Order) -> bool:
+    return order.expires_at is not None and order.expires_at <= utcnow()
+
+
 def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
+    """Safe to run twice: it acts only on an unpaid order whose hold is still past due, as read at each step."""
     order_id = str(payload["order_id"])
     with UnitOfWork(context.engine) as uow:
         order = orders.get_order(uow, order_id)
         attempt = attempts.latest_for_order(uow.connection, order_id)
-        if order.state not in EXPIRABLE:
-            if order.state in (OrderState.EXPIRED, OrderState.CANCELLED):
-                inventory.release(uow, order_id)  # leftovers of an order that ended elsewhere
-                uow.commit()
-            return
-    payment = _stop_payment(context.provider, attempt) if attempt and attempt.provider_payment_id else None
-    if payment is not None and payment.status in MONEY_MOVED:
+    if order.state not in EXPIRABLE or not _due(order):
         return
+    payment = _stop_payment(context.provider, attempt) if attempt and attempt.provider_payment_id else None
     with UnitOfWork(context.engine) as uow:
         conn = uow.connection
         current = orders.get_order(uow, order_id)
         latest = attempts.latest_for_order(conn, order_id)
         if latest != attempt or current.version != order.version:
             raise RetryLater("the order changed while its payment was being stopped")
-        if current.expires_at is None or current.expires_at > utcnow():
-            return  # a new attempt extended it meanwhile
         if latest is not None and payment is not None:
             attempts.record_provider_state(conn, latest, payment)
-        elif latest is not None:
+        if payment is not None and payment.status in MONEY_MOVED:
+            # Its own events (or reconciliation) will settle it; look again only after that had time to happen.
+            later = utcnow() + timedelta(seconds=context.settings.reconcile_pending_after_seconds)
+            orders_repo.compare_and_set(conn, current, expires_at=later)
+            uow.commit()
+            return
+        if latest is not None and payment is None:
             attempts.mark(conn, latest, "canceled", expected=attempts.CREATING)
         orders.transition(uow, current, OrderState.EXPIRED, reason="reservation_expired", actor="worker")
         inventory.release(uow, order_id)

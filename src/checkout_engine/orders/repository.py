@@ -148,7 +148,9 @@ def expired_unpaid(conn: sa.Connection, *, states: Iterable[OrderState], now: da
 
 
 def order_for_cart(conn: sa.Connection, cart_id: str) -> Order | None:
-    row = conn.execute(sa.select(orders).where(orders.c.cart_id == cart_id)).mappings().first()
+    """The cart's live order (not one cancelled when its checkout gave up)."""
+    query = sa.select(orders).where(orders.c.cart_id == cart_id, orders.c.state != OrderState.CANCELLED.value)
+    row = conn.execute(query).mappings().first()
     return _order(row) if row else None
 
 

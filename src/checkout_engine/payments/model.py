@@ -6,6 +6,7 @@ The raw provider status is always kept beside the normalized one, for debugging 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +41,8 @@ class IntentRequest:
     metadata: dict[str, str]
     idempotency_key: str
     manual_capture: bool = False
+    # When our attempt began: after a lost answer the intent is looked for among those created since then.
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

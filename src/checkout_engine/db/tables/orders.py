@@ -9,8 +9,7 @@ orders = sa.Table(
     "orders",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    # A cart checks out into at most one order, ever: the database enforces it.
-    sa.Column("cart_id", sa.String(64), sa.ForeignKey("carts.id"), nullable=False, unique=True),
+    sa.Column("cart_id", sa.String(64), sa.ForeignKey("carts.id"), nullable=False, index=True),
     sa.Column("state", sa.String(32), nullable=False, index=True),
     # Bumped by every change: the compare-and-set that makes racing writers lose visibly.
     sa.Column("version", sa.Integer, nullable=False),
@@ -27,6 +26,15 @@ orders = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("total >= 0", name="total_not_negative"),
     sa.Index("ix_orders_state_expires_at", "state", "expires_at"),
+    # A cart checks out into at most one live order: the database enforces it. An order cancelled before it ever
+    # had a payment (its checkout gave up) frees the cart for a new one.
+    sa.Index(
+        "uq_orders_live_cart",
+        "cart_id",
+        unique=True,
+        postgresql_where=sa.text("state <> 'cancelled'"),
+        sqlite_where=sa.text("state <> 'cancelled'"),
+    ),
 )
 
 pricing_snapshots = sa.Table(

@@ -20,6 +20,17 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("payment_attempts") as batch:
         batch.add_column(sa.Column("amount_received", sa.BigInteger(), server_default="0", nullable=False))
+    # One live order per cart: an order cancelled before any payment frees its cart.
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_constraint("uq_orders_cart_id", type_="unique")
+        batch.create_index("ix_orders_cart_id", ["cart_id"], unique=False)
+        batch.create_index(
+            "uq_orders_live_cart",
+            ["cart_id"],
+            unique=True,
+            postgresql_where=sa.text("state <> 'cancelled'"),
+            sqlite_where=sa.text("state <> 'cancelled'"),
+        )
 
     op.create_table(
         "webhook_events",
@@ -119,6 +130,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("payment_attempts") as batch:
         batch.drop_column("amount_received")
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_index("uq_orders_live_cart")
+        batch.drop_index("ix_orders_cart_id")
+        batch.create_unique_constraint("uq_orders_cart_id", ["cart_id"])
 
     op.drop_index(op.f("ix_refunds_order_id"), table_name="refunds")
     op.drop_table("refunds")

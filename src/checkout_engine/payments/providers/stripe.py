@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import stripe
@@ -153,7 +153,7 @@ class StripeProvider:
             "metadata": {**request.metadata, "payment_attempt_id": request.reference},
             "capture_method": "manual" if request.manual_capture else "automatic",
         }
-        started = datetime.now().astimezone()
+        started = request.not_before or datetime.now(UTC)
         try:
             with translated_errors():
                 intent = self._client.v1.payment_intents.create(
