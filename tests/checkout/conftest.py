@@ -72,4 +72,4 @@ def worker(engine: Engine, settings: Settings, provider: PaymentProvider) -> Wor
 def wired(live: str, sim: ProviderSimProcess, worker: Worker) -> Pipeline:
     """The simulator delivers signed webhooks to the live API; ``pump()`` delivers and processes everything due."""
     sim.configure_webhooks(url=f"{live}/webhooks/stripe", secret=WEBHOOK_SECRET, backoff_base_ms=20, backoff_max_ms=200)
-    return Pipeline(sim, worker)
+    return Pipeline(sim, worker, api_url=live, secret=WEBHOOK_SECRET)
