@@ -12,10 +12,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from checkout_engine import demo
 from checkout_engine.db import migrate as migrations
 from checkout_engine.db.engine import make_engine
-from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.settings import Settings, get_settings
 
 app = typer.Typer(help="checkout-engine: a checkout backend that survives real-world failure.", no_args_is_help=True)
@@ -112,24 +110,39 @@ def provider_sim(
 
 
 @app.command()
-def run(host: Host = "127.0.0.1", port: Port = 8000) -> None:
-    """Everything in one command on the embedded database, with a demo catalog: what a new user starts first."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=1)
-    migrations.upgrade(engine)
-    with UnitOfWork(engine) as uow:
-        seeded = demo.seed_if_empty(uow)
-        uow.commit()
-    engine.dispose()
+def run(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    sim_port: Annotated[int, typer.Option(help="Port of the provider simulator it starts.")] = 12111,
+) -> None:
+    """The API, a worker and the provider simulator together on the embedded database, with a demo catalog."""
+    from checkout_engine.local_stack import local_settings, prepare_database, simulator, worker_thread
+
     base = f"http://{host}:{port}"
-    console.print(f"[bold]checkout-engine[/bold] on {base}  (database: {settings.database_url})")
-    if seeded:
-        console.print("Demo catalog written: TSHIRT-BLUE-M, MUG-LOGO, BOOK-CHECKOUT, EBOOK-CHECKOUT.")
-    console.print(f"API docs: {base}/docs")
-    console.print(
-        f"Try it:   curl -s -X POST {base}/v1/carts -H 'content-type: application/json' -d '{{\"currency\": \"EUR\"}}'"
-    )
-    _serve(settings, host, port)
+    settings = local_settings(get_settings(), api_url=base, sim_port=sim_port)
+    seeded = prepare_database(settings)
+    with simulator(settings, api_url=base, sim_port=sim_port), worker_thread(settings):
+        console.print(f"[bold]checkout-engine[/bold] on {base}  (database: {settings.database_url})")
+        if seeded:
+            console.print(
+                "Demo catalog written: TSHIRT-BLUE-M, MUG-LOGO, BOOK-CHECKOUT, EBOOK-CHECKOUT, coupon WELCOME10."
+            )
+        console.print(f"API docs:           {base}/docs")
+        console.print(f"Provider simulator: {settings.stripe_api_base}  (steer it under /_sim/)")
+        console.print(f"Try it:             checkout-engine try-it --url {base} --sim-url {settings.stripe_api_base}")
+        _serve(settings, host, port)
+
+
+@app.command("try-it")
+def try_it(
+    url: Annotated[str, typer.Option(help="Where `checkout-engine run` serves.")] = "http://127.0.0.1:8000",
+    sim_url: Annotated[str, typer.Option(help="Its provider simulator.")] = "http://127.0.0.1:12111",
+) -> None:
+    """Make one purchase against a running `checkout-engine run`, step by step."""
+    from checkout_engine.try_it import purchase
+
+    state = purchase(url, sim_url, lambda line: console.print(f"  {line}"))
+    raise typer.Exit(code=0 if state == "fulfilled" else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

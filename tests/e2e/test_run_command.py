@@ -23,11 +23,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+def running(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    port, sim_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKOUT_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "checkout_engine.cli", "run", "--port", str(port)],
+        [sys.executable, "-m", "checkout_engine.cli", "run", "--port", str(port), "--sim-port", str(sim_port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -45,18 +45,31 @@ def running(tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "checkout-engine run did not become ready"
             time.sleep(0.1)
-        yield base
+        yield base, f"http://127.0.0.1:{sim_port}"
     finally:
         process.terminate()
         process.wait(timeout=15)
     assert (tmp_path / "var" / "checkout.db").exists()
 
 
-def test_a_new_user_can_price_a_cart_from_the_demo_catalog(running: str) -> None:
-    cart = httpx.post(f"{running}/v1/carts", json={"currency": "EUR", "country": "DE"}).json()
-    response = httpx.put(f"{running}/v1/carts/{cart['id']}/items/TSHIRT-BLUE-M", json={"quantity": 2})
+def test_a_new_user_completes_a_purchase_end_to_end_with_the_try_it_command(running: tuple[str, str]) -> None:
+    api, sim = running
+    result = subprocess.run(
+        [sys.executable, "-m", "checkout_engine.cli", "try-it", "--url", api, "--sim-url", sim],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "order is fulfilled" in result.stdout + result.stderr
+
+
+def test_a_new_user_can_price_a_cart_from_the_demo_catalog(running: tuple[str, str]) -> None:
+    running_api, _ = running
+    cart = httpx.post(f"{running_api}/v1/carts", json={"currency": "EUR", "country": "DE"}).json()
+    response = httpx.put(f"{running_api}/v1/carts/{cart['id']}/items/TSHIRT-BLUE-M", json={"quantity": 2})
     assert response.status_code == 200
-    coupon = httpx.put(f"{running}/v1/carts/{cart['id']}/coupon", json={"code": "WELCOME10"})
+    coupon = httpx.put(f"{running_api}/v1/carts/{cart['id']}/coupon", json={"code": "WELCOME10"})
     quote = coupon.json()["quote"]
     assert (quote["subtotal"], quote["discount_total"]) == (3998, 400)
     assert quote["total"] == 3998 - 400 + quote["tax_total"]
