@@ -14,6 +14,9 @@ from checkout_engine.db.upsert import dialect_insert
 from checkout_engine.jobs.model import Job, JobStatus
 
 DEFAULT_MAX_ATTEMPTS = 8
+# The partial unique index's predicate, as a literal: PostgreSQL can only match ON CONFLICT to a partial index
+# when the predicate carries no bound parameters (a prepared statement's generic plan would fail otherwise).
+LIVE_DEDUPE = sa.text("status IN ('queued', 'running')")
 
 
 def enqueue(
@@ -45,7 +48,7 @@ def enqueue(
     statement = (
         dialect_insert(conn, jobs)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=jobs.c.status.in_(["queued", "running"]))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=LIVE_DEDUPE)
     )
     return conn.execute(statement.returning(jobs.c.id)).first() is not None
 
