@@ -71,3 +71,23 @@ def test_a_download_works_within_its_limit_and_never_after_a_refund(
     )
     wired.until(lambda: order_state(engine, order["order_id"]) == "refunded", what="the refund")
     assert shop.get(f"/v1/downloads/{token}").status_code == 404
+
+
+def test_a_paid_order_gets_one_receipt_and_support_can_send_it_again(
+    shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline
+) -> None:
+    from checkout_engine.db.tables import receipts
+    from checkout_engine.db.unit_of_work import UnitOfWork
+    from checkout_engine.orders import service as orders
+    from checkout_engine.receipts.service import resend
+
+    order = place(shop, {"EBOOK": 1})
+    provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
+    wired.until(lambda: order_state(engine, order["order_id"]) == "fulfilled", what="fulfilment")
+    with UnitOfWork(engine) as uow:
+        resend(uow.connection, orders.get_order(uow, order["order_id"]))
+        uow.commit()
+    wired.pump()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(receipts.c.purpose, receipts.c.status).order_by(receipts.c.id)).all()
+    assert [tuple(row) for row in rows] == [("order_paid", "sent"), ("resend:1", "sent")]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from test_webhooks_to_order_truth import order_state, place, transitions
 
+from checkout_engine.db.tables import orders as orders_table
 from checkout_engine.db.tables import refunds, shipment_requests, webhook_events
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.inventory import service as inventory
@@ -94,6 +95,8 @@ def test_late_money_for_an_expired_order_whose_stock_is_gone_is_refunded_and_nev
     assert not any(t in ("fulfillment_pending", "fulfilled") for _, t in moves)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(shipment_requests)).scalar() == 0
+        review = conn.execute(sa.select(orders_table.c.needs_review, orders_table.c.review_reason)).one()
+    assert review == (True, "paid but the stock is gone")
     view = shop.get(f"/v1/orders/{order['order_id']}", headers={"X-Order-Token": order["order_token"]}).json()
     assert view["state"] == "refunded"
     refunded = wired.sim.stripe_client().v1.refunds.list(
@@ -109,7 +112,6 @@ def test_a_dispute_flags_the_order_for_review(
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
     wired.until(lambda: order_state(engine, order["order_id"]) == "fulfilled", what="fulfilment")
     wired.sim.open_dispute(order["payment"]["provider_payment_id"])
-    from checkout_engine.db.tables import orders as orders_table
 
     def flagged() -> bool:
         with engine.connect() as conn:

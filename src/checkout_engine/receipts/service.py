@@ -11,6 +11,7 @@ from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import receipts
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.db.upsert import dialect_insert
+from checkout_engine.errors import Conflict
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.orders.model import Order
@@ -52,6 +53,17 @@ def write(conn: sa.Connection, order: Order, *, purpose: str, payload: dict[str,
         return False
     jobs.enqueue(conn, SEND_RECEIPT, {"receipt_id": inserted}, dedupe_key=f"{SEND_RECEIPT}:{inserted}")
     return True
+
+
+def resend(conn: sa.Connection, order: Order) -> None:
+    """Support's "resend receipt": a new record (and send) with the paid receipt's content."""
+    paid = conn.execute(
+        sa.select(receipts.c.payload).where(receipts.c.order_id == order.id, receipts.c.purpose == "order_paid")
+    ).scalar()
+    if paid is None:
+        raise Conflict("This order has no receipt yet: it is not paid.", code="no_receipt")
+    count = conn.execute(sa.select(sa.func.count()).select_from(receipts).where(receipts.c.order_id == order.id))
+    write(conn, order, purpose=f"resend:{count.scalar_one()}", payload=dict(paid))
 
 
 def send(context: JobContext, payload: dict[str, Any]) -> None:
