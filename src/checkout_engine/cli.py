@@ -14,6 +14,7 @@ from rich.console import Console
 
 from checkout_engine.db import migrate as migrations
 from checkout_engine.db.engine import make_engine
+from checkout_engine.errors import CheckoutError
 from checkout_engine.settings import Settings, get_settings
 
 app = typer.Typer(help="checkout-engine: a checkout backend that survives real-world failure.", no_args_is_help=True)
@@ -143,6 +144,104 @@ def try_it(
 
     state = purchase(url, sim_url, lambda line: console.print(f"  {line}"))
     raise typer.Exit(code=0 if state == "fulfilled" else 1)
+
+
+@app.command()
+def reconcile(
+    since: Annotated[
+        str | None, typer.Option(help="ISO time to look back to (default: the last run's cursor).")
+    ] = None,
+) -> None:
+    """One reconciliation run now, with a progress bar and a summary table."""
+    from datetime import datetime
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from checkout_engine.payments.factory import build_provider
+    from checkout_engine.reconciliation.service import CHECKS
+    from checkout_engine.reconciliation.service import reconcile as run_reconciliation
+
+    settings = get_settings()
+    _refuse_out_of_date(settings)
+    start = datetime.fromisoformat(since).astimezone() if since else None
+    engine = make_engine(settings.database_url)
+    with Progress(console=console) as progress:
+        task = progress.add_task("reconciling", total=len(CHECKS))
+
+        def advance(name: str) -> None:
+            progress.update(task, description=name)
+            progress.advance(task)
+
+        summary = run_reconciliation(
+            engine, build_provider(settings), settings, trigger="cli", since=start, on_check=advance
+        )
+    engine.dispose()
+    table = Table(title=f"reconciliation run {summary.run_id}")
+    table.add_column("checked")
+    table.add_column("count", justify="right")
+    for name, count in sorted(summary.tally.checked.items()):
+        table.add_row(name, str(count))
+    for label, value in (
+        ("findings", summary.tally.findings),
+        ("repairs", summary.tally.repairs),
+        ("errors", summary.tally.errors),
+    ):
+        table.add_row(f"[bold]{label}[/bold]", str(value))
+    console.print(table)
+    if summary.error:
+        console.print(f"[red]{summary.error}[/red]")
+        raise typer.Exit(code=1)
+
+
+admin = typer.Typer(help="Staff access: API keys.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+@admin.command("create-key")
+def create_key(
+    role: Annotated[str, typer.Option(help="viewer, support, finance or admin.")],
+    name: Annotated[str, typer.Option(help="Who or what uses it, unique.")],
+) -> None:
+    """Create an admin API key and print it once; only its hash is stored."""
+    from checkout_engine.admin import keys
+    from checkout_engine.admin.roles import Role
+
+    try:
+        parsed = Role.parse(role)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    settings = get_settings()
+    _refuse_out_of_date(settings)
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            record, plain = keys.create(conn, name=name, role=parsed)
+    except CheckoutError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    console.print(f"Created key {record.name} ({record.role.label}). It is shown once; store it now:")
+    print(plain)
+
+
+@admin.command("revoke-key")
+def revoke_key(name: Annotated[str, typer.Option(help="The key's name.")]) -> None:
+    """Revoke an admin API key; requests with it are refused from now on."""
+    from checkout_engine.admin import keys
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            keys.revoke(conn, name)
+    except CheckoutError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    console.print(f"Revoked {name}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

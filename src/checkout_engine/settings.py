@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     reservation_ttl_seconds: int = Field(default=900, gt=0)  # long enough for 3-D Secure
     reconcile_pending_after_seconds: int = Field(default=600, gt=0)
     sweep_interval_seconds: int = Field(default=30, gt=0)
+    reconcile_interval_seconds: int = Field(default=300, gt=0)
     webhook_tolerance_seconds: int = Field(default=300, gt=0)
     support_refund_limit: int = Field(default=10_000, ge=0)  # minor units
 

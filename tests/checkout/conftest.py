@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from checkout_engine.api.app import create_app
-from checkout_engine.jobs.registry import HANDLERS, sweeps
+from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.payments.provider import PaymentProvider
@@ -19,6 +19,7 @@ from support.catalog import seed_catalog
 from support.live_server import serve_in_thread
 from support.pipeline import Pipeline
 from support.provider_sim_process import ProviderSimProcess
+from support.sweeps import housekeeping
 
 ADMIN_KEY = "test-bootstrap-admin-key"
 WEBHOOK_SECRET = "whsec_engine_tests"
@@ -64,7 +65,9 @@ def live(shop: TestClient, settings: Settings, engine: Engine, provider: Payment
 def worker(engine: Engine, settings: Settings, provider: PaymentProvider) -> Worker:
     """A worker driven by the test itself (``drain()``), with every job kind of the product."""
     return Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers=HANDLERS, sweeps=sweeps(settings)
+        JobContext(engine, settings, provider_factory=lambda: provider),
+        handlers=HANDLERS,
+        sweeps=housekeeping(settings),
     )
 
 

@@ -14,13 +14,14 @@ from checkout_engine.checkout.intent_phase import INTENT_CREATED
 from checkout_engine.checkout.model import ORDER_CREATED
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import idempotency_keys, inventory, inventory_reservations, orders
-from checkout_engine.jobs.registry import HANDLERS, sweeps
+from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.checkout import checkout, intents_for, ready_cart
 from support.http import assert_error
 from support.provider_sim_process import ProviderSimProcess
+from support.sweeps import housekeeping
 
 
 class ProcessDied(BaseException):
@@ -86,7 +87,9 @@ def test_the_worker_completes_a_checkout_whose_client_never_came_back(
     crash(engine, provider, settings, cart_id, ORDER_CREATED)
     age_the_key(engine)
     worker = Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers=HANDLERS, sweeps=sweeps(settings)
+        JobContext(engine, settings, provider_factory=lambda: provider),
+        handlers=HANDLERS,
+        sweeps=housekeeping(settings),
     )
     assert worker.run_due_sweeps() >= 1
     assert worker.drain() == 1

@@ -13,13 +13,14 @@ from test_webhooks_to_order_truth import order_state, place
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import audit_log, jobs, refunds
-from checkout_engine.jobs.registry import HANDLERS, sweeps
+from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.model import ProviderRefund
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.http import assert_error
 from support.pipeline import Pipeline
+from support.sweeps import housekeeping
 
 
 class ProcessDied(BaseException):
@@ -91,7 +92,7 @@ def test_a_refund_job_that_died_after_the_provider_accepted_it_makes_exactly_one
     doomed = Worker(
         JobContext(engine, settings, provider_factory=lambda: DiesAfterRefund(provider)),
         handlers=HANDLERS,
-        sweeps=sweeps(settings),
+        sweeps=housekeeping(settings),
     )
     with pytest.raises(ProcessDied):
         doomed.drain()

@@ -13,13 +13,14 @@ from checkout_engine.catalog.redemptions import redeemed_count
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import inventory, order_events, orders
 from checkout_engine.db.tables import sweeps as sweeps_table
-from checkout_engine.jobs.registry import HANDLERS, sweeps
+from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.checkout import checkout, intents_for, ready_cart
 from support.http import assert_error
 from support.provider_sim_process import ProviderSimProcess
+from support.sweeps import housekeeping
 
 
 def let_it_expire(engine: Engine) -> None:
@@ -32,7 +33,9 @@ def run_worker(engine: Engine, settings: Settings, provider: PaymentProvider) ->
     with engine.begin() as conn:
         conn.execute(sa.update(sweeps_table).values(next_run_at=utcnow() - timedelta(seconds=1)))
     worker = Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers=HANDLERS, sweeps=sweeps(settings)
+        JobContext(engine, settings, provider_factory=lambda: provider),
+        handlers=HANDLERS,
+        sweeps=housekeeping(settings),
     )
     worker.run_due_sweeps()
     return worker.drain()

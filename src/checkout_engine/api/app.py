@@ -13,6 +13,7 @@ from checkout_engine.api.routes import (
     checkout,
     downloads,
     health,
+    reconciliation_admin,
     refunds_admin,
     webhooks,
 )
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         webhooks.router,
         catalog_admin.router,
         refunds_admin.router,
+        reconciliation_admin.router,
     )
     for router in routers:
         app.include_router(router)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from checkout_engine.admin import keys as api_keys
 from checkout_engine.admin.roles import Principal, Role
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import Forbidden, Unauthenticated
@@ -50,7 +51,11 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
     configured = settings(request).bootstrap_admin_key
     if configured is not None and hmac.compare_digest(key.encode(), configured.get_secret_value().encode()):
         return Principal(BOOTSTRAP_PRINCIPAL, Role.ADMIN)
-    raise Unauthenticated("This API key is not valid.", code="invalid_api_key")
+    with request.app.state.engine.connect() as conn:
+        principal = api_keys.authenticate(conn, key)
+    if principal is None:
+        raise Unauthenticated("This API key is not valid.", code="invalid_api_key")
+    return principal
 
 
 def require_role(role: Role) -> Callable[..., Principal]:

@@ -56,6 +56,14 @@ class RequestRefund(Body):
     reason: Reason
 
 
+class StartReconciliation(Body):
+    reason: Reason
+
+
+class ResolveFinding(Body):
+    note: Reason
+
+
 class PutProduct(Body):
     name: Text
     kind: Annotated[str, Field(pattern=r"^(physical|digital)$")]

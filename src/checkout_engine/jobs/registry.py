@@ -12,6 +12,7 @@ from checkout_engine.jobs.worker import Handler, JobContext, Sweep
 from checkout_engine.orders import expiry
 from checkout_engine.payments import capture
 from checkout_engine.receipts import service as receipts
+from checkout_engine.reconciliation import jobs as reconciliation
 from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 from checkout_engine.webhooks import ingest, processor
@@ -25,6 +26,7 @@ HANDLERS: dict[str, Handler] = {
     refunds.SUBMIT_REFUND: refunds.submit,
     fulfillment.FULFILL_ORDER: fulfillment.fulfill,
     receipts.SEND_RECEIPT: receipts.send,
+    reconciliation.RECONCILE: reconciliation.requested,
 }
 
 
@@ -42,4 +44,5 @@ def sweeps(settings: Settings) -> tuple[Sweep, ...]:
         Sweep("complete_abandoned_checkouts", every, completer.enqueue_abandoned),
         Sweep("bury_exhausted_jobs", every, _bury_exhausted),
         Sweep("reap_idempotency_keys", timedelta(hours=1), completer.reap_keys),
+        Sweep("reconcile", timedelta(seconds=settings.reconcile_interval_seconds), reconciliation.scheduled),
     )

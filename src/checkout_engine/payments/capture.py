@@ -66,7 +66,9 @@ def capture(context: JobContext, payload: dict[str, Any]) -> None:
         attempts.record_provider_state(uow.connection, attempt, payment)
         order = orders.get_order(uow, attempt.order_id)
         if payment.status is PaymentStatus.SUCCEEDED and order.state is OrderState.PAYMENT_AUTHORIZED:
-            order = orders.transition(uow, order, OrderState.PAID, reason="payment_captured", actor="worker")
+            order = orders.transition(
+                uow, order, OrderState.PAID, reason="payment_captured", actor="worker", provider_event_id=payment.id
+            )
             effects.apply(uow, order, settings=context.settings)
         uow.commit()
 

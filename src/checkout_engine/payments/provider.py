@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -39,3 +40,10 @@ class PaymentProvider(Protocol):
     def list_events(self, *, created_after: int, starting_after: str | None = None, limit: int = 100) -> EventPage: ...
 
     def retrieve_event(self, event_id: str) -> ProviderEvent: ...
+
+    # Everything created since a time (unix seconds), page by page, without holding it all in memory.
+    def iter_payments(self, *, created_after: int) -> Iterator[ProviderPayment]: ...
+
+    def iter_refunds(self, *, created_after: int) -> Iterator[ProviderRefund]: ...
+
+    def iter_events(self, *, created_after: int) -> Iterator[ProviderEvent]: ...

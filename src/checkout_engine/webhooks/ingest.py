@@ -20,7 +20,12 @@ def enqueue_processing(uow: UnitOfWork, stored: StoredEvent) -> None:
 
 def ingest(uow: UnitOfWork, *, provider: str, event: ProviderEvent) -> StoredEvent:
     stored = repository.upsert(
-        uow.connection, provider=provider, event_id=event.id, type_=event.type, payload=event.data
+        uow.connection,
+        provider=provider,
+        event_id=event.id,
+        type_=event.type,
+        object_id=event.object_id,
+        payload=event.data,
     )
     if stored.delivery_count == 1:
         enqueue_processing(uow, stored)

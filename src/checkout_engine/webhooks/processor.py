@@ -9,14 +9,13 @@ from typing import Any
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
-from checkout_engine.orders import effects
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
-from checkout_engine.payments.capture import enqueue_capture, enqueue_void
-from checkout_engine.payments.model import PaymentStatus, ProviderUnavailable
-from checkout_engine.payments.truth import Action, judge
+from checkout_engine.payments.model import ProviderUnavailable
+from checkout_engine.payments.settle import settle
+from checkout_engine.payments.truth import Action
 from checkout_engine.refunds import service as refunds
 from checkout_engine.webhooks import repository
 from checkout_engine.webhooks.repository import StoredEvent
@@ -106,57 +105,15 @@ def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAtt
     # Ask for the current object: the event's snapshot may be older than what happened since.
     current = context.provider.retrieve(attempt.provider_payment_id or str(_payment_id(stored)))
     with UnitOfWork(context.engine) as uow:
-        conn = uow.connection
-        order = orders.get_order(uow, attempt.order_id)
-        others = [a for a in attempts.for_order(conn, order.id) if a.id != attempt.id]
-        latest = attempts.latest_for_order(conn, order.id)
-        verdict = judge(
-            order.state,
-            current.status,
-            latest_attempt=latest is not None and latest.id == attempt.id,
-            paid_by_other=any(a.status == PaymentStatus.SUCCEEDED for a in others),
+        verdict = settle(
+            uow, attempt, current, provider_event_id=stored.event_id, actor="provider", settings=context.settings
         )
         if verdict.action is Action.WAIT:
             raise RetryLater(verdict.reason)
-        attempts.record_provider_state(conn, attempt, current)
-        event_id = stored.event_id
-        if verdict.action is Action.PAY:
-            order = orders.transition(
-                uow, order, OrderState.PAID, reason=verdict.reason, actor="provider", provider_event_id=event_id
-            )
-            effects.apply(uow, order, settings=context.settings)
-        elif verdict.action is Action.AUTHORIZE:
-            order = orders.transition(
-                uow,
-                order,
-                OrderState.PAYMENT_AUTHORIZED,
-                reason=verdict.reason,
-                actor="provider",
-                provider_event_id=event_id,
-            )
-            enqueue_capture(conn, attempt)
-        elif verdict.action in (Action.FAIL, Action.CANCEL):
-            target = OrderState.PAYMENT_FAILED if verdict.action is Action.FAIL else OrderState.CANCELLED
-            order = orders.transition(
-                uow, order, target, reason=verdict.reason, actor="provider", provider_event_id=event_id
-            )
-            effects.apply(uow, order, settings=context.settings)
-        elif verdict.action is Action.VOID:
-            enqueue_void(conn, attempt)
-        elif verdict.action is Action.REFUND_DUPLICATE:
-            refreshed = attempts.get(conn, attempt.id)
-            assert refreshed is not None
-            refunds.request_refund(
-                uow,
-                order,
-                amount=refreshed.amount_received,
-                reason=verdict.reason,
-                requested_by="system",
-                attempt=refreshed,
-            )
-            orders.flag_for_review(uow, orders.get_order(uow, order.id), reason=verdict.reason, actor="provider")
         status = "ignored" if verdict.action is Action.NOTHING else "processed"
-        repository.record_outcome(conn, stored.id, status=status, reason=verdict.reason, order_id=order.id)
+        repository.record_outcome(
+            uow.connection, stored.id, status=status, reason=verdict.reason, order_id=attempt.order_id
+        )
         uow.commit()
 
 

@@ -37,13 +37,16 @@ def _stored(row: sa.RowMapping) -> StoredEvent:
     )
 
 
-def upsert(conn: sa.Connection, *, provider: str, event_id: str, type_: str, payload: dict[str, Any]) -> StoredEvent:
+def upsert(
+    conn: sa.Connection, *, provider: str, event_id: str, type_: str, object_id: str | None, payload: dict[str, Any]
+) -> StoredEvent:
     """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id)."""
     now = utcnow()
     statement = dialect_insert(conn, W).values(
         provider=provider,
         event_id=event_id,
         type=type_,
+        object_id=object_id,
         payload=payload,
         received_at=now,
         last_received_at=now,

@@ -1,5 +1,6 @@
 """Every table of the product, defined once on one MetaData."""
 
+from checkout_engine.db.tables.admin import api_keys, reconciliation_findings, reconciliation_runs
 from checkout_engine.db.tables.after_payment import (
     entitlements,
     receipts,
@@ -28,6 +29,7 @@ from checkout_engine.db.tables.metadata import metadata
 from checkout_engine.db.tables.orders import order_events, orders, pricing_snapshots
 
 __all__ = [
+    "api_keys",
     "audit_log",
     "cart_lines",
     "carts",
@@ -47,6 +49,8 @@ __all__ = [
     "product_prices",
     "products",
     "receipts",
+    "reconciliation_findings",
+    "reconciliation_runs",
     "refunds",
     "shipment_requests",
     "shipping_methods",

@@ -13,6 +13,7 @@ webhook_events = sa.Table(
     sa.Column("provider", sa.String(32), nullable=False),
     sa.Column("event_id", sa.String(128), nullable=False),
     sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("object_id", sa.String(128), index=True),  # the payment (or refund...) the event is about
     sa.Column("payload", JSON, nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("last_received_at", UtcDateTime, nullable=False),

@@ -231,6 +231,24 @@ class StripeProvider:
         with translated_errors():
             return to_event(self._client.v1.events.retrieve(event_id).to_dict())
 
+    def iter_payments(self, *, created_after: int) -> Iterator[ProviderPayment]:
+        params: Any = {"created": {"gte": created_after}, "limit": 100}
+        with translated_errors():
+            for intent in self._client.v1.payment_intents.list(params=params).auto_paging_iter():
+                yield to_payment(intent.to_dict())
+
+    def iter_refunds(self, *, created_after: int) -> Iterator[ProviderRefund]:
+        params: Any = {"created": {"gte": created_after}, "limit": 100}
+        with translated_errors():
+            for refund in self._client.v1.refunds.list(params=params).auto_paging_iter():
+                yield to_refund(refund.to_dict())
+
+    def iter_events(self, *, created_after: int) -> Iterator[ProviderEvent]:
+        params: Any = {"created": {"gte": created_after}, "limit": 100}
+        with translated_errors():
+            for event in self._client.v1.events.list(params=params).auto_paging_iter():
+                yield to_event(event.to_dict())
+
     def verify_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
         """Our own verification on the raw bytes (several secrets for rotation), then the parsed event."""
         verify_signature(payload, signature_header, secrets=self._webhook_secrets, tolerance_seconds=self._tolerance)

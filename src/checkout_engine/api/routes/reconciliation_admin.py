@@ -1,0 +1,73 @@
+"""Reconciliation for staff: request a run (finance), list runs and findings (viewer), resolve a finding with a
+note (finance)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from checkout_engine.api.deps import Finance, Uow, Viewer
+from checkout_engine.api.schemas import ResolveFinding, StartReconciliation
+from checkout_engine.audit import repository as audit
+from checkout_engine.errors import NotFound
+from checkout_engine.jobs import repository as jobs
+from checkout_engine.reconciliation import repository
+from checkout_engine.reconciliation.jobs import RECONCILE
+
+router = APIRouter(prefix="/admin/v1/reconciliation", tags=["admin: reconciliation"])
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()}
+
+
+@router.post("/runs", status_code=202)
+def start_run(body: StartReconciliation, principal: Finance, uow: Uow) -> dict[str, Any]:
+    queued = jobs.enqueue(uow.connection, RECONCILE, {"requested_by": principal.name}, dedupe_key=RECONCILE)
+    audit.record(
+        uow.connection,
+        principal=principal,
+        action="reconciliation.request",
+        target=("reconciliation", "run"),
+        reason=body.reason,
+        before=None,
+        after={"queued": queued},
+    )
+    uow.commit()
+    return {"queued": queued, "already_queued": not queued}
+
+
+@router.get("/runs")
+def list_runs(_: Viewer, uow: Uow, limit: Limit = 20) -> dict[str, Any]:
+    return {"data": [_jsonable(row) for row in repository.runs(uow.connection, limit)], "next_cursor": None}
+
+
+@router.get("/findings")
+def list_findings(
+    _: Viewer,
+    uow: Uow,
+    status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
+    order_id: str | None = None,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    rows = repository.findings(uow.connection, status=status, order_id=order_id, limit=limit)
+    return {"data": [_jsonable(row) for row in rows], "next_cursor": None}
+
+
+@router.post("/findings/{finding_id}/resolve")
+def resolve(finding_id: int, body: ResolveFinding, principal: Finance, uow: Uow) -> dict[str, Any]:
+    if not repository.resolve(uow.connection, finding_id, note=body.note, by=principal.name):
+        raise NotFound("No open finding with this id.", code="finding_not_found")
+    audit.record(
+        uow.connection,
+        principal=principal,
+        action="finding.resolve",
+        target=("finding", str(finding_id)),
+        reason=body.note,
+        before={"status": "open"},
+        after={"status": "resolved"},
+    )
+    uow.commit()
+    return {"id": finding_id, "status": "resolved", "note": body.note}

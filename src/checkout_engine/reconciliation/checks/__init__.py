@@ -1,0 +1,1 @@
+"""The reconciliation checks, each a small unit that reports into a run."""

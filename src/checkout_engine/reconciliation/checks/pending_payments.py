@@ -1,0 +1,81 @@
+"""Pending payment sweep: orders waiting on the provider for too long are settled by the provider's current word,
+in pages, so 100,000 of them never sit in memory at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import orders
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.orders.model import OrderState, TransitionConflict
+from checkout_engine.payments import attempts
+from checkout_engine.payments.settle import settle
+from checkout_engine.payments.truth import Action as Verdict
+from checkout_engine.reconciliation.model import Action, Finding, Kind
+from checkout_engine.reconciliation.references import provider_reference
+from checkout_engine.reconciliation.run import Run
+
+NAME = "pending_payments"
+PAGE = 500
+WAITING = (OrderState.PAYMENT_PENDING.value, OrderState.PAYMENT_AUTHORIZED.value)
+
+
+def _stale_orders(run: Run) -> Iterator[str]:
+    cutoff = utcnow() - timedelta(seconds=run.settings.reconcile_pending_after_seconds)
+    after = ""
+    while True:
+        with run.engine.connect() as conn:
+            page = (
+                conn.execute(
+                    sa.select(orders.c.id)
+                    .where(orders.c.state.in_(WAITING), orders.c.updated_at < cutoff, orders.c.id > after)
+                    .order_by(orders.c.id)
+                    .limit(PAGE)
+                )
+                .scalars()
+                .all()
+            )
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1]
+
+
+def check(run: Run) -> None:
+    for order_id in _stale_orders(run):
+        run.tally.saw(NAME)
+        with UnitOfWork(run.engine) as uow:
+            attempt = attempts.latest_for_order(uow.connection, order_id)
+        if attempt is None or attempt.provider_payment_id is None:
+            continue
+        current = run.provider.retrieve(attempt.provider_payment_id)
+        with UnitOfWork(run.engine) as uow:
+            before = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
+            try:
+                verdict = settle(
+                    uow,
+                    attempt,
+                    current,
+                    provider_event_id=provider_reference(uow, current.id),
+                    actor="reconciliation",
+                    settings=run.settings,
+                    reason_prefix="reconciliation_",
+                )
+            except TransitionConflict:
+                continue  # someone else (a webhook, another run) settled it a moment ago
+            uow.commit()
+        if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
+            run.report(
+                Finding(
+                    Kind.PENDING_PAYMENT,
+                    order_id,
+                    Action.AUTO_REPAIRED,
+                    order_id,
+                    believed={"state": before},
+                    provider_says={"status": current.raw_status},
+                )
+            )

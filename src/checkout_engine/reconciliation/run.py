@@ -1,0 +1,38 @@
+"""One reconciliation run: a recorded object that the checks report their findings and repairs into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.reconciliation import repository
+from checkout_engine.reconciliation.model import Action, Finding, Tally
+from checkout_engine.settings import Settings
+
+REPAIRS = frozenset({Action.AUTO_REPAIRED, Action.REFUND_STARTED, Action.INGESTED, Action.RESUBMITTED})
+
+
+@dataclass
+class Run:
+    engine: Engine
+    settings: Settings
+    provider: PaymentProvider
+    id: int
+    since: datetime
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def since_unix(self) -> int:
+        return int(self.since.timestamp())
+
+    def report(self, finding: Finding) -> None:
+        with UnitOfWork(self.engine) as uow:
+            stored = repository.record(uow.connection, self.id, finding)
+            uow.commit()
+        if stored:
+            self.tally.findings += 1
+            self.tally.repairs += finding.action in REPAIRS
