@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     download_limit: int = Field(default=5, gt=0)
     download_window_days: int = Field(default=30, gt=0)
 
+    # More checkouts than this per customer or email within an hour get their orders flagged for review.
+    velocity_limit_per_hour: int = Field(default=10, gt=0)
+
     max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_webhook_body_bytes: int = Field(default=512 * 1024, gt=0)
     coupon_failure_limit: int = Field(default=5, gt=0)

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import inventory, inventory_reservations, orders, payment_attempts
+from checkout_engine.settings import Settings
 from support.checkout import checkout, intents_for, ready_cart
 from support.http import assert_error
 from support.provider_sim_process import ProviderSimProcess
@@ -122,3 +123,21 @@ def test_a_coupon_redemption_is_held_with_the_order(shop: TestClient, engine: En
     assert body["total"] == shop.get(f"/v1/carts/{cart_id}").json()["quote"]["total"]
     with engine.connect() as conn:
         assert redeemed_count(conn, "TENOFF") == 1
+
+
+def test_a_customer_checking_out_too_often_gets_orders_flagged_for_review_not_refused(
+    shop: TestClient, engine: Engine, settings: Settings
+) -> None:
+    settings.velocity_limit_per_hour = 2
+    states = [
+        checkout(shop, ready_cart(shop, {"EBOOK": 1}, email=f"{case}@example.com"), "k").status_code
+        for case in ("Ada", "ada", "ADA")
+    ]
+    assert states == [201, 201, 201]
+    with engine.connect() as conn:
+        flags = conn.execute(sa.select(orders.c.needs_review, orders.c.review_reason).order_by(orders.c.created_at))
+        assert [tuple(row) for row in flags] == [
+            (False, None),
+            (False, None),
+            (True, "velocity: 3 checkouts within an hour"),
+        ]

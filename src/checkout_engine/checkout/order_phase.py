@@ -66,6 +66,9 @@ def create_order(uow: UnitOfWork, *, cart_id: str, expected_total: int | None, s
     carts_repo.update_cart(conn, cart.id, status=CartStatus.FROZEN.value)
     address = cart.shipping_address.as_dict() if cart.shipping_address and quote.needs_shipping else None
     expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)
+    recent = orders_repo.recent_count(
+        conn, customer_id=cart.customer_id, email=cart.email, since=utcnow() - timedelta(hours=1)
+    )
     order, token = orders.create_order(
         uow,
         cart_id=cart.id,
@@ -74,6 +77,10 @@ def create_order(uow: UnitOfWork, *, cart_id: str, expected_total: int | None, s
         email=cart.email,
         expires_at=expires_at,
     )
+    if recent >= settings.velocity_limit_per_hour:  # held for a person to look at before fulfilment, not dropped
+        order = orders.flag_for_review(
+            uow, order, reason=f"velocity: {recent + 1} checkouts within an hour", actor="checkout"
+        )
     inventory.reserve(
         uow, order_id=order.id, lines=[(line.sku, line.quantity) for line in quote.lines], expires_at=expires_at
     )

@@ -147,6 +147,19 @@ def expired_unpaid(conn: sa.Connection, *, states: Iterable[OrderState], now: da
     return [row[0] for row in rows]
 
 
+def recent_count(conn: sa.Connection, *, customer_id: str | None, email: str | None, since: datetime) -> int:
+    """Orders placed since ``since`` by this customer or with this email."""
+    who = []
+    if customer_id:
+        who.append(orders.c.customer_id == customer_id)
+    if email:
+        who.append(sa.func.lower(orders.c.email) == email.lower())
+    if not who:
+        return 0
+    query = sa.select(sa.func.count()).select_from(orders).where(orders.c.created_at >= since, sa.or_(*who))
+    return int(conn.execute(query).scalar_one())
+
+
 def order_for_cart(conn: sa.Connection, cart_id: str) -> Order | None:
     """The cart's live order (not one cancelled when its checkout gave up)."""
     query = sa.select(orders).where(orders.c.cart_id == cart_id, orders.c.state != OrderState.CANCELLED.value)
