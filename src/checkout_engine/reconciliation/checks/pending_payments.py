@@ -4,6 +4,7 @@ in pages, so 100,000 of them never sit in memory at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from checkout_engine.reconciliation.run import Run
 
 NAME = "pending_payments"
 PAGE = 500
+PARALLEL = 8  # below the engine's pool, which the worker and the API share
 WAITING = (OrderState.PAYMENT_PENDING.value, OrderState.PAYMENT_AUTHORIZED.value)
 
 
@@ -46,36 +48,41 @@ def _stale_orders(run: Run) -> Iterator[str]:
 
 
 def check(run: Run) -> None:
-    for order_id in _stale_orders(run):
-        run.tally.saw(NAME)
-        with UnitOfWork(run.engine) as uow:
-            attempt = attempts.latest_for_order(uow.connection, order_id)
-        if attempt is None or attempt.provider_payment_id is None:
-            continue
-        current = run.provider.retrieve(attempt.provider_payment_id)
-        with UnitOfWork(run.engine) as uow:
-            before = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
-            try:
-                verdict = settle(
-                    uow,
-                    attempt,
-                    current,
-                    provider_event_id=provider_reference(uow, current.id),
-                    actor="reconciliation",
-                    settings=run.settings,
-                    reason_prefix="reconciliation_",
-                )
-            except TransitionConflict:
-                continue  # someone else (a webhook, another run) settled it a moment ago
-            uow.commit()
-        if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
-            run.report(
-                Finding(
-                    Kind.PENDING_PAYMENT,
-                    order_id,
-                    Action.AUTO_REPAIRED,
-                    order_id,
-                    believed={"state": before},
-                    provider_says={"status": current.raw_status},
-                )
+    # Each order is its own provider call and transaction: a few at a time hide the round trips.
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        for _ in pool.map(lambda order_id: _sweep(run, order_id), _stale_orders(run)):
+            run.tally.saw(NAME)
+
+
+def _sweep(run: Run, order_id: str) -> None:
+    with UnitOfWork(run.engine) as uow:
+        attempt = attempts.latest_for_order(uow.connection, order_id)
+    if attempt is None or attempt.provider_payment_id is None:
+        return
+    current = run.provider.retrieve(attempt.provider_payment_id)
+    with UnitOfWork(run.engine) as uow:
+        before = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
+        try:
+            verdict = settle(
+                uow,
+                attempt,
+                current,
+                provider_event_id=provider_reference(uow, current.id),
+                actor="reconciliation",
+                settings=run.settings,
+                reason_prefix="reconciliation_",
             )
+        except TransitionConflict:
+            return  # someone else (a webhook, another run) settled it a moment ago
+        uow.commit()
+    if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
+        run.report(
+            Finding(
+                Kind.PENDING_PAYMENT,
+                order_id,
+                Action.AUTO_REPAIRED,
+                order_id,
+                believed={"state": before},
+                provider_says={"status": current.raw_status},
+            )
+        )

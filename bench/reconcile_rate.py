@@ -1,0 +1,179 @@
+"""A reconciliation run over many orders left `payment_pending` while the provider settled them (dropped webhooks),
+on PostgreSQL against the simulator: wall time and the process's peak memory.
+
+    .venv/bin/python bench/reconcile_rate.py --orders 100000
+
+Seeds the orders straight into a fresh database (with their carts, snapshots and attempts) and their intents at
+the simulator (half succeeded, half still open), then times one `reconcile()` and prints a table; JSON goes to
+bench/results/reconcile_rate.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from checkout_rate import RESULTS, fresh_database
+from provider_sim_rate import simulator_process
+from rich.console import Console
+from rich.table import Table
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.engine import make_engine
+from checkout_engine.db.tables import carts, orders, payment_attempts, pricing_snapshots
+from checkout_engine.payments.factory import build_provider
+from checkout_engine.reconciliation.service import reconcile
+from checkout_engine.settings import Settings
+
+AMOUNT = 2500
+BATCH = 1000
+
+
+def create_intents(sim_url: str, count: int) -> list[dict[str, Any]]:
+    def one(number: int) -> dict[str, Any]:
+        with httpx.Client(base_url=sim_url, auth=("sk_test_bench", ""), timeout=30) as http:
+            data = {
+                "amount": AMOUNT,
+                "currency": "eur",
+                "metadata[order_id]": f"ord_b{number}",
+                "metadata[payment_attempt_id]": f"pat_b{number}",
+            }
+            if number % 2 == 0:
+                data |= {"payment_method": "pm_card_visa", "confirm": "true"}
+            created: dict[str, Any] = http.post("/v1/payment_intents", data=data).raise_for_status().json()
+            return created
+
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def seed(database_url: str, intents: list[dict[str, Any]]) -> None:
+    engine = make_engine(database_url)
+    old = utcnow() - timedelta(hours=2)
+    snapshot = {
+        "schema_version": 1,
+        "currency": "EUR",
+        "lines": [],
+        "subtotal": AMOUNT,
+        "discount_total": 0,
+        "shipping_total": 0,
+        "tax_total": 0,
+        "total": AMOUNT,
+    }
+    for start in range(0, len(intents), BATCH):
+        chunk = list(enumerate(intents[start : start + BATCH], start))
+        with engine.begin() as conn:
+            conn.execute(
+                carts.insert(),
+                [
+                    {
+                        "id": f"cart_b{n}",
+                        "currency": "EUR",
+                        "status": "frozen",
+                        "version": 1,
+                        "created_at": old,
+                        "updated_at": old,
+                    }
+                    for n, _ in chunk
+                ],
+            )
+            conn.execute(
+                orders.insert(),
+                [
+                    {
+                        "id": f"ord_b{n}",
+                        "cart_id": f"cart_b{n}",
+                        "state": "payment_pending",
+                        "version": 2,
+                        "needs_review": False,
+                        "currency": "EUR",
+                        "total": AMOUNT,
+                        "token_hash": "0" * 64,
+                        "expires_at": utcnow() + timedelta(hours=1),
+                        "created_at": old,
+                        "updated_at": old,
+                    }
+                    for n, _ in chunk
+                ],
+            )
+            conn.execute(
+                pricing_snapshots.insert(),
+                [
+                    {
+                        "order_id": f"ord_b{n}",
+                        "currency": "EUR",
+                        "total": AMOUNT,
+                        "payload": snapshot,
+                        "hash": "0" * 64,
+                        "created_at": old,
+                    }
+                    for n, _ in chunk
+                ],
+            )
+            conn.execute(
+                payment_attempts.insert(),
+                [
+                    {
+                        "id": f"pat_b{n}",
+                        "order_id": f"ord_b{n}",
+                        "provider": "stripe",
+                        "provider_payment_id": intent["id"],
+                        "amount": AMOUNT,
+                        "currency": "EUR",
+                        "status": "pending",
+                        "raw_status": "requires_payment_method",
+                        "idempotency_key": f"ce:create_intent:pat_b{n}",
+                        "metadata_hash": "0" * 64,
+                        "created_at": old,
+                        "updated_at": old,
+                    }
+                    for n, intent in chunk
+                ],
+            )
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=10_000)
+    args = parser.parse_args()
+    with fresh_database() as database_url, simulator_process() as (sim_url, _):
+        intents = create_intents(sim_url, args.orders)
+        seed(database_url, intents)
+        settings = Settings(database_url=database_url, stripe_api_base=sim_url, stripe_secret_key="sk_test_bench")  # type: ignore[arg-type]
+        engine = make_engine(database_url)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        summary = reconcile(engine, build_provider(settings), settings, trigger="bench", since=utcnow())
+        elapsed = time.perf_counter() - started
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with engine.connect() as conn:
+            paid = conn.execute(sa.select(sa.func.count()).select_from(orders).where(orders.c.state == "paid")).scalar()
+        engine.dispose()
+    result = {
+        "orders": args.orders,
+        "seconds": round(elapsed, 1),
+        "orders_per_second": round(args.orders / elapsed),
+        "repaired_to_paid": paid,
+        "peak_rss_mib": round(peak_kib / 1024),
+        "rss_before_mib": round(before / 1024),
+        "errors": summary.tally.errors,
+    }
+    table = Table(title="reconciliation of pending orders on PostgreSQL against the simulator")
+    for column in result:
+        table.add_column(column, justify="right")
+    table.add_row(*(str(value) for value in result.values()))
+    Console().print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "reconcile_rate.json").write_text(json.dumps({"reconcile": result}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
