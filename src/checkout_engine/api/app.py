@@ -13,6 +13,8 @@ from checkout_engine.api.routes import (
     checkout,
     downloads,
     health,
+    operations_admin,
+    orders_admin,
     reconciliation_admin,
     refunds_admin,
     webhooks,
@@ -42,6 +44,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         catalog_admin.router,
         refunds_admin.router,
         reconciliation_admin.router,
+        orders_admin.router,
+        operations_admin.router,
     )
     for router in routers:
         app.include_router(router)

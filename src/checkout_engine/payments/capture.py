@@ -45,6 +45,9 @@ def _attempt(context: JobContext, payload: dict[str, Any]) -> PaymentAttempt:
 def capture(context: JobContext, payload: dict[str, Any]) -> None:
     attempt = _attempt(context, payload)
     assert attempt.provider_payment_id is not None
+    with UnitOfWork(context.engine) as uow:
+        if orders.get_order(uow, attempt.order_id).state is not OrderState.PAYMENT_AUTHORIZED:
+            return  # cancelled or expired meanwhile: the money must not be taken (a void job releases it)
     try:
         payment = context.provider.capture(
             attempt.provider_payment_id, amount=None, idempotency_key=provider_idempotency_key("capture", attempt.id)
@@ -82,6 +85,8 @@ def void(context: JobContext, payload: dict[str, Any]) -> None:
         )
     except ProviderUnavailable as error:
         raise RetryLater(error.message) from error
+    except ProviderRejected:  # it succeeded or settles meanwhile: record it; its own events settle the order
+        payment = context.provider.retrieve(attempt.provider_payment_id)
     with UnitOfWork(context.engine) as uow:
         attempts.record_provider_state(uow.connection, attempt, payment)
         uow.commit()

@@ -56,7 +56,8 @@ def write(conn: sa.Connection, order: Order, *, purpose: str, payload: dict[str,
 
 
 def resend(conn: sa.Connection, order: Order) -> None:
-    """Support's "resend receipt": a new record (and send) with the paid receipt's content."""
+    """Support's "resend receipt": a new record (and send) with the paid receipt's content, numbered in order.
+    Callers hold the order's row lock, so two resends at once cannot take the same number."""
     paid = conn.execute(
         sa.select(receipts.c.payload).where(receipts.c.order_id == order.id, receipts.c.purpose == "order_paid")
     ).scalar()

@@ -67,18 +67,24 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
     try:
         _dispatch(context, stored, attempt)
     except ProviderUnavailable as error:
-        _record_failure(context, stored, error)
+        _record_failure(context, stored, attempt, error)
         raise RetryLater(error.message) from error
     except RetryLater:
         raise
     except Exception as error:  # recorded on the event for operators; the job retries and may end dead
-        _record_failure(context, stored, error)
+        _record_failure(context, stored, attempt, error)
         raise
 
 
-def _record_failure(context: JobContext, stored: StoredEvent, error: Exception) -> None:
+def _record_failure(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt, error: Exception) -> None:
     with UnitOfWork(context.engine) as uow:
-        repository.record_outcome(uow.connection, stored.id, status="failed", error=f"{type(error).__name__}: {error}")
+        repository.record_outcome(
+            uow.connection,
+            stored.id,
+            status="failed",
+            order_id=attempt.order_id,
+            error=f"{type(error).__name__}: {error}",
+        )
         uow.commit()
 
 

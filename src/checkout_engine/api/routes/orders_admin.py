@@ -1,0 +1,91 @@
+"""Admin order calls: the filtered list, everything about one order, and the order actions
+(``viewer`` reads; ``support`` retries fulfilment, resends receipts and marks or clears reviews; ``admin`` cancels).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from checkout_engine.admin import actions, queries
+from checkout_engine.admin.actions import OrderActionResult
+from checkout_engine.api.deps import Admin, AppSettings, Support, Uow, Viewer
+from checkout_engine.api.schemas import Body, Email, Reason
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.errors import NotFound
+from checkout_engine.orders.model import OrderState
+
+router = APIRouter(prefix="/admin/v1", tags=["admin: orders"])
+
+ACTIONS = ("retry_fulfillment", "resend_receipt", "mark_for_review", "clear_review", "cancel")
+Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=512)]
+
+
+class ActionRequest(Body):
+    reason: Reason
+
+
+def _answer(uow: UnitOfWork, action: str, result: OrderActionResult) -> dict[str, Any]:
+    uow.commit()
+    return {"object": "order_action", "action": action, "order": queries.order_view(result.order), **result.details}
+
+
+@router.get("/orders")
+def list_orders(
+    _: Viewer,
+    uow: Uow,
+    state: OrderState | None = None,
+    needs_review: bool | None = None,
+    email: Annotated[Email | None, Query()] = None,
+    created_gte: datetime | None = None,
+    created_lt: datetime | None = None,
+    limit: Limit = queries.DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    filters = queries.OrderFilters(state, needs_review, email, created_gte, created_lt)
+    return queries.list_orders(uow.connection, filters, limit=limit, cursor=cursor)
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+    return queries.order_detail(uow.connection, order_id)
+
+
+@router.post("/orders/{order_id}/actions/retry_fulfillment")
+def retry_fulfillment(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+    result = actions.retry_fulfillment(uow, principal, order_id, reason=body.reason)
+    return _answer(uow, "retry_fulfillment", result)
+
+
+@router.post("/orders/{order_id}/actions/resend_receipt")
+def resend_receipt(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+    return _answer(uow, "resend_receipt", actions.resend_receipt(uow, principal, order_id, reason=body.reason))
+
+
+@router.post("/orders/{order_id}/actions/mark_for_review")
+def mark_for_review(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+    return _answer(uow, "mark_for_review", actions.mark_for_review(uow, principal, order_id, reason=body.reason))
+
+
+@router.post("/orders/{order_id}/actions/clear_review")
+def clear_review(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+    return _answer(uow, "clear_review", actions.clear_review(uow, principal, order_id, reason=body.reason))
+
+
+@router.post("/orders/{order_id}/actions/cancel")
+def cancel(order_id: str, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> dict[str, Any]:
+    result = actions.cancel(uow, principal, order_id, reason=body.reason, settings=settings)
+    return _answer(uow, "cancel", result)
+
+
+# Declared after the actions above, so it only catches names none of them matched.
+@router.post("/orders/{order_id}/actions/{action}")
+def unknown_action(order_id: str, action: str, _: Viewer) -> dict[str, Any]:
+    raise NotFound(
+        f"There is no order action named {action!r}.",
+        code="unknown_action",
+        details={"action": action, "actions": list(ACTIONS)},
+    )
