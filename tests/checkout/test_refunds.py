@@ -133,3 +133,21 @@ def test_a_refund_needs_a_key_a_reason_and_an_order_with_money(
     )
     assert_error(refund(shop, admin_headers, order["order_id"], 100, "k2"), 409, "order_not_refundable")
     assert_error(refund(shop, {}, order["order_id"], 100, "k3"), 401, "unauthenticated")
+
+
+def test_support_may_refund_up_to_its_limit_per_order_and_finance_beyond(
+    shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline, settings: Settings
+) -> None:
+    from checkout_engine.admin import keys
+    from checkout_engine.admin.roles import Role
+
+    settings.support_refund_limit = 1500
+    order = paid_order(shop, engine, provider, wired)
+    with engine.begin() as conn:
+        _, support = keys.create(conn, name="ana", role=Role.SUPPORT)
+        _, finance = keys.create(conn, name="fin", role=Role.FINANCE)
+    as_support = {"Authorization": f"Bearer {support}"}
+    assert refund(shop, as_support, order["order_id"], 1000, "s1").status_code == 201
+    error = assert_error(refund(shop, as_support, order["order_id"], 600, "s2"), 403, "refund_limit_exceeded")
+    assert error["details"] == {"limit": 1500, "already_refunded": 1000}
+    assert refund(shop, {"Authorization": f"Bearer {finance}"}, order["order_id"], 600, "f1").status_code == 201
