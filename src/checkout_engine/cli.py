@@ -226,6 +226,36 @@ def create_key(
     print(plain)
 
 
+@admin.command("create-user")
+def create_user(
+    role: Annotated[str, typer.Option(help="viewer, support, finance or admin.")],
+    email: Annotated[str, typer.Option(help="The staff member's email, their login.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="CHECKOUT_NEW_STAFF_PASSWORD")
+    ],
+) -> None:
+    """Create a dashboard login; the password is stored as an argon2id hash."""
+    from checkout_engine.admin import users
+    from checkout_engine.admin.roles import Role
+
+    try:
+        parsed = Role.parse(role)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    settings = get_settings()
+    _refuse_out_of_date(settings)
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            users.create(conn, email=email, role=parsed, password=password)
+    except CheckoutError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    console.print(f"Created {parsed.label} login {email.strip().lower()}.")
+
+
 @admin.command("revoke-key")
 def revoke_key(name: Annotated[str, typer.Option(help="The key's name.")]) -> None:
     """Revoke an admin API key; requests with it are refused from now on."""

@@ -1,6 +1,6 @@
 """Every table of the product, defined once on one MetaData."""
 
-from checkout_engine.db.tables.admin import api_keys, reconciliation_findings, reconciliation_runs
+from checkout_engine.db.tables.admin import api_keys, reconciliation_findings, reconciliation_runs, staff_users
 from checkout_engine.db.tables.after_payment import (
     entitlements,
     receipts,
@@ -54,6 +54,7 @@ __all__ = [
     "refunds",
     "shipment_requests",
     "shipping_methods",
+    "staff_users",
     "sweeps",
     "tax_rates",
     "webhook_events",

@@ -64,3 +64,15 @@ reconciliation_findings = sa.Table(
         sqlite_where=sa.text("status = 'open'"),
     ),
 )
+
+staff_users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("disabled_at", UtcDateTime),
+    sa.CheckConstraint("role IN ('viewer', 'support', 'finance', 'admin')", name="role"),
+)
