@@ -37,7 +37,9 @@ def _refuse_out_of_date(settings: Settings) -> None:
 
 def _serve(settings: Settings, host: str, port: int) -> None:
     from checkout_engine.api.app import create_app
+    from checkout_engine.observability.logging import configure
 
+    configure(json=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -69,8 +71,10 @@ def worker(
     """Run jobs and periodic sweeps until SIGTERM or Ctrl-C; a job in flight finishes first."""
     from checkout_engine.jobs.registry import HANDLERS, sweeps
     from checkout_engine.jobs.worker import JobContext, Worker
+    from checkout_engine.observability.logging import configure
     from checkout_engine.payments.factory import build_provider
 
+    configure(json=True)
     settings = get_settings()
     _refuse_out_of_date(settings)
     engine = make_engine(settings.database_url, pool_size=concurrency + 1)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from checkout_engine.admin.roles import Principal
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import audit_log
+from checkout_engine.observability import request_id
 
 
 def record(
@@ -33,6 +34,7 @@ def record(
             reason=reason,
             before=before,
             after=after,
+            request_id=request_id.current(),
         )
     )
 

@@ -23,6 +23,7 @@ from checkout_engine.errors import CheckoutError, error_response
 from checkout_engine.idempotency import repository as keys
 from checkout_engine.idempotency.model import Claimed, Replay
 from checkout_engine.inventory import service as inventory
+from checkout_engine.observability.metrics import PAYMENT_INITIATIONS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
@@ -116,6 +117,7 @@ def create_intent(
             keys.unlock(uow.connection, claimed)
             uow.commit()
         raise
+    PAYMENT_INITIATIONS.inc()
     hooks.reached(INTENT_CREATED)
     try:
         answer, orphaned = _record(engine, claimed, attempt, payment, response)

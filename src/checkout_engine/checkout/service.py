@@ -18,6 +18,7 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import CheckoutError, NotFound, error_response
 from checkout_engine.idempotency import repository as keys
 from checkout_engine.idempotency.model import STARTED, Claimed, IdempotentRequest, Outcome, Replay
+from checkout_engine.observability.metrics import CHECKOUTS
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders.model import TransitionConflict
 from checkout_engine.orders.service import token_matches
@@ -96,7 +97,10 @@ def checkout(
     claimed = _claim(engine, request, settings)
     if isinstance(claimed, Replay):
         return _outcome(claimed, replayed=True)
-    return _outcome(_run(engine, provider, claimed, settings, hooks or NoHooks()), replayed=False)
+    answer = _run(engine, provider, claimed, settings, hooks or NoHooks())
+    if answer.status == 201:
+        CHECKOUTS.inc()
+    return _outcome(answer, replayed=False)
 
 
 def new_payment_attempt(

@@ -26,6 +26,7 @@ from checkout_engine.idempotency.model import (
     LostLock,
     Replay,
 )
+from checkout_engine.observability.metrics import IDEMPOTENCY
 
 K = idempotency_keys
 
@@ -81,13 +82,16 @@ def claim(conn: sa.Connection, request: IdempotentRequest, *, lock_timeout: time
         .one()
     )
     if row["request_hash"] != request.fingerprint:
+        IDEMPOTENCY.labels(outcome="reused_with_other_parameters").inc()
         raise IdempotencyKeyReused(
             "This Idempotency-Key was used with different parameters; use a new key for a new request.",
             details={"key": request.key[:64]},
         )
     if row["response_status"] is not None:
+        IDEMPOTENCY.labels(outcome="replay").inc()
         return Replay(row["response_status"], row["response_body"])
     if row["lock_token"] is not None and row["locked_at"] > now - lock_timeout:
+        IDEMPOTENCY.labels(outcome="in_flight").inc()
         raise IdempotencyKeyInUse(
             "A request with this Idempotency-Key is still being processed; retry shortly.",
             details={"key": request.key[:64]},

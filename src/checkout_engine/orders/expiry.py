@@ -15,6 +15,7 @@ from checkout_engine.inventory import service as inventory
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
+from checkout_engine.observability.metrics import RESERVATION_EXPIRIES
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import Order, OrderState
@@ -88,3 +89,4 @@ def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
         inventory.release(uow, order_id)
         redemptions.release(conn, order_id)
         uow.commit()
+    RESERVATION_EXPIRIES.inc()

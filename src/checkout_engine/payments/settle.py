@@ -7,6 +7,7 @@ same way whichever noticed it first; every transition is a compare-and-set, so t
 from __future__ import annotations
 
 from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.observability.metrics import PAYMENTS
 from checkout_engine.orders import effects
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
@@ -20,6 +21,7 @@ from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 
 AMOUNT_MISMATCH = "the provider's amount or currency differs from the order's"
+OUTCOME = {Action.PAY: "succeeded", Action.AUTHORIZE: "authorized", Action.FAIL: "failed", Action.CANCEL: "canceled"}
 TARGET = {
     Action.PAY: OrderState.PAID,
     Action.AUTHORIZE: OrderState.PAYMENT_AUTHORIZED,
@@ -58,6 +60,7 @@ def settle(
         return verdict
     attempts.record_provider_state(conn, attempt, current)
     if verdict.action in TARGET:
+        PAYMENTS.labels(outcome=OUTCOME[verdict.action]).inc()
         order = orders.transition(
             uow,
             order,

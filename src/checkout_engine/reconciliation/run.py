@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.observability.metrics import RECONCILIATION_MISMATCHES, RECONCILIATION_REPAIRS
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.reconciliation import repository
 from checkout_engine.reconciliation.model import Action, Finding, Tally
@@ -36,3 +37,6 @@ class Run:
         if stored:
             self.tally.findings += 1
             self.tally.repairs += finding.action in REPAIRS
+            RECONCILIATION_MISMATCHES.labels(kind=finding.kind.value).inc()
+            if finding.action in REPAIRS:
+                RECONCILIATION_REPAIRS.inc()

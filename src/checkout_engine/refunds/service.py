@@ -13,6 +13,7 @@ from checkout_engine.errors import Conflict, Invalid
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
+from checkout_engine.observability.metrics import REPEATED_OPERATIONS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import TRANSITIONS, Order, OrderState
 from checkout_engine.payments import attempts
@@ -101,7 +102,9 @@ def submit(context: JobContext, payload: dict[str, Any]) -> None:
     provider = context.provider
     try:
         found = _find_at_provider(context, refund, attempt.provider_payment_id)
-        if found is None:
+        if found is not None and refund.provider_refund_id is None:  # an earlier try got through: no second one
+            REPEATED_OPERATIONS.labels(operation="refund").inc()
+        else:
             found = provider.refund(
                 attempt.provider_payment_id,
                 amount=refund.amount,

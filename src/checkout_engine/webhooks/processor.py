@@ -4,11 +4,15 @@ the provider event id on every transition. Processing the same event again chang
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import structlog
 
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
+from checkout_engine.observability.metrics import WEBHOOK_PROCESSING_FAILURES, WEBHOOK_PROCESSING_SECONDS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
@@ -21,6 +25,7 @@ from checkout_engine.webhooks import repository
 from checkout_engine.webhooks.repository import StoredEvent
 
 PROVIDER = "stripe"
+log = structlog.get_logger(__name__)
 MONEY_IN_STATES = frozenset(
     {
         OrderState.PAID,
@@ -53,6 +58,7 @@ def _find_attempt(uow: UnitOfWork, stored: StoredEvent, payment_id: str) -> Paym
 
 
 def process(context: JobContext, payload: dict[str, Any]) -> None:
+    started = time.perf_counter()
     with UnitOfWork(context.engine) as uow:
         stored = repository.get(uow.connection, int(payload["webhook_event_id"]))
         assert stored is not None
@@ -64,19 +70,37 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
             repository.record_outcome(uow.connection, stored.id, status="ignored", reason="not one of our payments")
             uow.commit()
             return
-    try:
-        _dispatch(context, stored, attempt)
-    except ProviderUnavailable as error:
-        _record_failure(context, stored, attempt, error)
-        raise RetryLater(error.message) from error
-    except RetryLater:
-        raise
-    except Exception as error:  # recorded on the event for operators; the job retries and may end dead
-        _record_failure(context, stored, attempt, error)
-        raise
+        before = orders.get_order(uow, attempt.order_id).state
+    with (
+        WEBHOOK_PROCESSING_SECONDS.time(),
+        structlog.contextvars.bound_contextvars(order_id=attempt.order_id, provider_event_id=stored.event_id),
+    ):
+        try:
+            _dispatch(context, stored, attempt)
+        except ProviderUnavailable as error:
+            _record_failure(context, stored, attempt, error)
+            raise RetryLater(error.message) from error
+        except RetryLater:
+            raise
+        except Exception as error:  # recorded on the event for operators; the job retries and may end dead
+            _record_failure(context, stored, attempt, error)
+            raise
+        with UnitOfWork(context.engine) as uow:
+            after = orders.get_order(uow, attempt.order_id).state
+        log.info(
+            "payment_webhook_processed",
+            payment_id=attempt.id,
+            provider="stripe",
+            event_type=stored.type,
+            previous_order_state=before.value,
+            next_order_state=after.value,
+            processing_ms=round((time.perf_counter() - started) * 1000, 1),
+            idempotent_replay=stored.delivery_count > 1,
+        )
 
 
 def _record_failure(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt, error: Exception) -> None:
+    WEBHOOK_PROCESSING_FAILURES.inc()
     with UnitOfWork(context.engine) as uow:
         repository.record_outcome(
             uow.connection,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any, cast
 
 import stripe
 
+from checkout_engine.observability.metrics import PROVIDER_ERRORS, PROVIDER_RETRIES, PROVIDER_SECONDS
 from checkout_engine.payments.model import (
     EventPage,
     IntentRequest,
@@ -93,36 +95,52 @@ def to_event(data: dict[str, Any]) -> ProviderEvent:
 
 
 @contextmanager
-def translated_errors() -> Iterator[None]:
-    """Stripe's exceptions become ours, so nothing above this module knows which provider it talks to."""
+def translated_errors(operation: str) -> Iterator[None]:
+    """Stripe's exceptions become ours, so nothing above this module knows which provider it talks to; every call
+    is timed and every failure counted by its kind."""
+    started = time.perf_counter()
     try:
         yield
-    except stripe.CardError as error:
-        json_body = cast(dict[str, Any], error.json_body or {})
-        body: dict[str, Any] = json_body.get("error", {})
+    except stripe.StripeError as error:
+        PROVIDER_ERRORS.labels(operation=operation, kind=_error_kind(error)).inc()
+        raise _translated(error) from error
+    finally:
+        PROVIDER_SECONDS.labels(operation=operation).observe(time.perf_counter() - started)
+
+
+def _error_kind(error: stripe.StripeError) -> str:
+    if isinstance(error, stripe.APIConnectionError):
+        return "timeout_or_connection"
+    if isinstance(error, stripe.CardError):
+        return "declined"
+    return type(error).__name__
+
+
+def _translated(error: stripe.StripeError) -> ProviderError:
+    if isinstance(error, stripe.CardError):
+        body: dict[str, Any] = cast(dict[str, Any], error.json_body or {}).get("error", {})
         intent = body.get("payment_intent") or {}
-        raise PaymentDeclined(
+        return PaymentDeclined(
             error.user_message or "The card was declined.",
             decline_code=body.get("decline_code") or error.code,
             payment_id=intent.get("id"),
-        ) from error
-    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
-        raise ProviderUnavailable(
+        )
+    if isinstance(error, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError):
+        return ProviderUnavailable(
             f"The payment provider did not answer: {type(error).__name__}.",
             details={"provider_error": type(error).__name__},
-        ) from error
-    except (stripe.AuthenticationError, stripe.PermissionError) as error:
-        raise ProviderMisconfigured("The payment provider refused our credentials.") from error
-    except stripe.IdempotencyError as error:
+        )
+    if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
+        return ProviderMisconfigured("The payment provider refused our credentials.")
+    if isinstance(error, stripe.IdempotencyError):
         # Our keys are derived from our records, so a clash means another execution of the same operation is in
         # flight at the provider: try again later, when it has a stored answer to replay.
-        raise ProviderUnavailable(str(error.user_message or error), code="provider_idempotency_conflict") from error
-    except stripe.InvalidRequestError as error:
-        raise ProviderRejected(
+        return ProviderUnavailable(str(error.user_message or error), code="provider_idempotency_conflict")
+    if isinstance(error, stripe.InvalidRequestError):
+        return ProviderRejected(
             str(error.user_message or error), details={"provider_code": error.code, "param": error.param}
-        ) from error
-    except stripe.StripeError as error:
-        raise ProviderError(f"The payment provider failed: {type(error).__name__}.") from error
+        )
+    return ProviderError(f"The payment provider failed: {type(error).__name__}.")
 
 
 class StripeProvider:
@@ -155,13 +173,14 @@ class StripeProvider:
         }
         started = request.not_before or datetime.now(UTC)
         try:
-            with translated_errors():
+            with translated_errors("create_intent"):
                 intent = self._client.v1.payment_intents.create(
                     params=params,
                     options={"idempotency_key": request.idempotency_key},
                 )
             return to_payment(intent.to_dict())
         except ProviderUnavailable:
+            PROVIDER_RETRIES.inc()
             found = self.find_intent(request.reference, created_after=started)
             if found is not None:
                 return found
@@ -169,7 +188,7 @@ class StripeProvider:
 
     def find_intent(self, reference: str, *, created_after: datetime) -> ProviderPayment | None:
         since = int((created_after - LOOKUP_CLOCK_SKEW).timestamp())
-        with translated_errors():
+        with translated_errors("find_intent"):
             page = self._client.v1.payment_intents.list(params={"created": {"gte": since}, "limit": 100})
             for intent in page.auto_paging_iter():
                 data = intent.to_dict()
@@ -178,17 +197,17 @@ class StripeProvider:
         return None
 
     def retrieve(self, payment_id: str) -> ProviderPayment:
-        with translated_errors():
+        with translated_errors("retrieve"):
             return to_payment(self._client.v1.payment_intents.retrieve(payment_id).to_dict())
 
     def confirm(self, payment_id: str, *, payment_method: str) -> ProviderPayment:
-        with translated_errors():
+        with translated_errors("confirm"):
             intent = self._client.v1.payment_intents.confirm(payment_id, params={"payment_method": payment_method})
             return to_payment(intent.to_dict())
 
     def capture(self, payment_id: str, *, amount: int | None, idempotency_key: str) -> ProviderPayment:
         params: Any = {} if amount is None else {"amount_to_capture": amount}
-        with translated_errors():
+        with translated_errors("capture"):
             intent = self._client.v1.payment_intents.capture(
                 payment_id,
                 params=params,
@@ -197,13 +216,13 @@ class StripeProvider:
             return to_payment(intent.to_dict())
 
     def cancel(self, payment_id: str, *, idempotency_key: str) -> ProviderPayment:
-        with translated_errors():
+        with translated_errors("cancel"):
             intent = self._client.v1.payment_intents.cancel(payment_id, options={"idempotency_key": idempotency_key})
             return to_payment(intent.to_dict())
 
     def refund(self, payment_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]) -> ProviderRefund:
         params: Any = {"payment_intent": payment_id, "amount": amount, "metadata": metadata}
-        with translated_errors():
+        with translated_errors("refund"):
             refund = self._client.v1.refunds.create(
                 params=params,
                 options={"idempotency_key": idempotency_key},
@@ -211,11 +230,11 @@ class StripeProvider:
             return to_refund(refund.to_dict())
 
     def retrieve_refund(self, refund_id: str) -> ProviderRefund:
-        with translated_errors():
+        with translated_errors("retrieve_refund"):
             return to_refund(self._client.v1.refunds.retrieve(refund_id).to_dict())
 
     def list_refunds(self, payment_id: str) -> list[ProviderRefund]:
-        with translated_errors():
+        with translated_errors("list_refunds"):
             page = self._client.v1.refunds.list(params={"payment_intent": payment_id, "limit": 100})
             return [to_refund(refund.to_dict()) for refund in page.auto_paging_iter()]
 
@@ -223,29 +242,29 @@ class StripeProvider:
         params: Any = {"created": {"gte": created_after}, "limit": limit}
         if starting_after:
             params["starting_after"] = starting_after
-        with translated_errors():
+        with translated_errors("list_events"):
             page = self._client.v1.events.list(params=params)
             return EventPage(tuple(to_event(event.to_dict()) for event in page.data), bool(page.has_more))
 
     def retrieve_event(self, event_id: str) -> ProviderEvent:
-        with translated_errors():
+        with translated_errors("retrieve_event"):
             return to_event(self._client.v1.events.retrieve(event_id).to_dict())
 
     def iter_payments(self, *, created_after: int) -> Iterator[ProviderPayment]:
         params: Any = {"created": {"gte": created_after}, "limit": 100}
-        with translated_errors():
+        with translated_errors("list_payments"):
             for intent in self._client.v1.payment_intents.list(params=params).auto_paging_iter():
                 yield to_payment(intent.to_dict())
 
     def iter_refunds(self, *, created_after: int) -> Iterator[ProviderRefund]:
         params: Any = {"created": {"gte": created_after}, "limit": 100}
-        with translated_errors():
+        with translated_errors("list_refunds"):
             for refund in self._client.v1.refunds.list(params=params).auto_paging_iter():
                 yield to_refund(refund.to_dict())
 
     def iter_events(self, *, created_after: int) -> Iterator[ProviderEvent]:
         params: Any = {"created": {"gte": created_after}, "limit": 100}
-        with translated_errors():
+        with translated_errors("list_events"):
             for event in self._client.v1.events.list(params=params).auto_paging_iter():
                 yield to_event(event.to_dict())
 

@@ -1,0 +1,16 @@
+"""`GET /metrics` in Prometheus' text format."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from checkout_engine.observability.scrape import render
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    return Response(render(request.app.state.engine, request.app.state.settings), media_type=CONTENT_TYPE_LATEST)

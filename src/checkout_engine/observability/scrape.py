@@ -1,0 +1,62 @@
+"""`GET /metrics`: the process's (or, in multiprocess mode, every process's) counters and histograms, plus gauges
+read from the database at scrape time — orders by state, stuck orders, orders needing review, the job backlog."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+
+import sqlalchemy as sa
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+
+from checkout_engine.clock import utcnow
+from checkout_engine.db.tables import jobs, orders
+from checkout_engine.settings import Settings
+
+STUCK_STATES = ("payment_pending", "payment_authorized", "fulfillment_pending")
+
+
+class DatabaseGauges(Collector):
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        by_state = GaugeMetricFamily("checkout_orders", "Orders by state.", labels=["state"])
+        stuck = GaugeMetricFamily(
+            "checkout_orders_stuck", "Orders waiting longer than the pending threshold.", labels=["state"]
+        )
+        review = GaugeMetricFamily("checkout_orders_needing_review", "Orders flagged for a person to look at.")
+        backlog = GaugeMetricFamily("checkout_jobs", "Jobs by status.", labels=["status"])
+        cutoff = utcnow() - timedelta(seconds=self.settings.reconcile_pending_after_seconds)
+        with self.engine.connect() as conn:
+            for state, count in conn.execute(sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state)):
+                by_state.add_metric([state], count)
+            rows = conn.execute(
+                sa.select(orders.c.state, sa.func.count())
+                .where(orders.c.state.in_(STUCK_STATES), orders.c.updated_at < cutoff)
+                .group_by(orders.c.state)
+            )
+            stale: dict[str, int] = {state: count for state, count in rows}
+            review.add_metric([], conn.execute(sa.select(sa.func.count()).where(orders.c.needs_review)).scalar_one())
+            for status, count in conn.execute(sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status)):
+                backlog.add_metric([status], count)
+        for state in STUCK_STATES:
+            stuck.add_metric([state], stale.get(state, 0))
+        yield from (by_state, stuck, review, backlog)
+
+
+def render(engine: Engine, settings: Settings) -> bytes:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        counted = CollectorRegistry()
+        MultiProcessCollector(counted)  # type: ignore[no-untyped-call]
+    else:
+        counted = REGISTRY
+    from_database = CollectorRegistry()
+    from_database.register(DatabaseGauges(engine, settings))
+    return generate_latest(counted) + generate_latest(from_database)
