@@ -12,9 +12,9 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from checkout_engine.admin import commands as admin_commands
 from checkout_engine.db import migrate as migrations
 from checkout_engine.db.engine import make_engine
-from checkout_engine.errors import CheckoutError
 from checkout_engine.settings import Settings, get_settings
 
 app = typer.Typer(help="checkout-engine: a checkout backend that survives real-world failure.", no_args_is_help=True)
@@ -198,84 +198,7 @@ def reconcile(
         raise typer.Exit(code=1)
 
 
-admin = typer.Typer(help="Staff access: API keys.", no_args_is_help=True)
-app.add_typer(admin, name="admin")
-
-
-@admin.command("create-key")
-def create_key(
-    role: Annotated[str, typer.Option(help="viewer, support, finance or admin.")],
-    name: Annotated[str, typer.Option(help="Who or what uses it, unique.")],
-) -> None:
-    """Create an admin API key and print it once; only its hash is stored."""
-    from checkout_engine.admin import keys
-    from checkout_engine.admin.roles import Role
-
-    try:
-        parsed = Role.parse(role)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    settings = get_settings()
-    _refuse_out_of_date(settings)
-    engine = make_engine(settings.database_url, pool_size=1)
-    try:
-        with engine.begin() as conn:
-            record, plain = keys.create(conn, name=name, role=parsed)
-    except CheckoutError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(code=1) from None
-    finally:
-        engine.dispose()
-    console.print(f"Created key {record.name} ({record.role.label}). It is shown once; store it now:")
-    print(plain)
-
-
-@admin.command("create-user")
-def create_user(
-    role: Annotated[str, typer.Option(help="viewer, support, finance or admin.")],
-    email: Annotated[str, typer.Option(help="The staff member's email, their login.")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="CHECKOUT_NEW_STAFF_PASSWORD")
-    ],
-) -> None:
-    """Create a dashboard login; the password is stored as an argon2id hash."""
-    from checkout_engine.admin import users
-    from checkout_engine.admin.roles import Role
-
-    try:
-        parsed = Role.parse(role)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    settings = get_settings()
-    _refuse_out_of_date(settings)
-    engine = make_engine(settings.database_url, pool_size=1)
-    try:
-        with engine.begin() as conn:
-            users.create(conn, email=email, role=parsed, password=password)
-    except CheckoutError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(code=1) from None
-    finally:
-        engine.dispose()
-    console.print(f"Created {parsed.label} login {email.strip().lower()}.")
-
-
-@admin.command("revoke-key")
-def revoke_key(name: Annotated[str, typer.Option(help="The key's name.")]) -> None:
-    """Revoke an admin API key; requests with it are refused from now on."""
-    from checkout_engine.admin import keys
-
-    settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=1)
-    try:
-        with engine.begin() as conn:
-            keys.revoke(conn, name)
-    except CheckoutError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(code=1) from None
-    finally:
-        engine.dispose()
-    console.print(f"Revoked {name}.")
+app.add_typer(admin_commands.admin, name="admin")
 
 
 if __name__ == "__main__":  # pragma: no cover
