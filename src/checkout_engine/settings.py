@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
 
     bootstrap_admin_key: SecretStr | None = None
+    # Signs dashboard session cookies; without it logins last one process (set it when running several).
+    session_secret: SecretStr | None = None
 
     reservation_ttl_seconds: int = Field(default=900, gt=0)  # long enough for 3-D Secure
     reconcile_pending_after_seconds: int = Field(default=600, gt=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from checkout_engine import dashboard
 from checkout_engine.api import errors
 from checkout_engine.api.limits import BodySizeLimit
 from checkout_engine.api.routes import (
@@ -53,4 +54,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
     )
     for router in routers:
         app.include_router(router)
+    dashboard.install(app)
     return app

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from checkout_engine.admin.roles import Principal, Role
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.errors import Conflict, Invalid
+from checkout_engine.errors import Conflict, Forbidden, Invalid
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
+from checkout_engine.money import Money
 from checkout_engine.observability.metrics import REPEATED_OPERATIONS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import TRANSITIONS, Order, OrderState
@@ -38,6 +40,23 @@ class RefundExceedsCaptured(Invalid):
 
 class OrderNotRefundable(Conflict):
     code = "order_not_refundable"
+
+
+def check_support_limit(uow: UnitOfWork, principal: Principal, order_id: str, amount: int, *, limit: int) -> None:
+    """Support may refund at most ``limit`` per order, counting every refund requested, pending or done; finance
+    and admin any amount (up to what was captured, which ``request_refund`` checks for everyone)."""
+    if principal.allows(Role.FINANCE):
+        return
+    order_refunds = repo.for_order(uow.connection, order_id)
+    already = sum(r.amount for r in order_refunds if r.status in repo.OPEN_OR_DONE)
+    if already + amount > limit:
+        currency = orders.get_order(uow, order_id).currency
+        raise Forbidden(
+            f"Support may refund at most {Money(limit, currency)} per order; "
+            f"{Money(already, currency)} is already refunded or on its way. Ask finance for more.",
+            code="refund_limit_exceeded",
+            details={"limit": limit, "already_refunded": already},
+        )
 
 
 def paying_attempt(uow: UnitOfWork, order_id: str) -> PaymentAttempt | None:

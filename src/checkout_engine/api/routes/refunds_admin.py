@@ -8,16 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from checkout_engine.admin.roles import Role
 from checkout_engine.api.deps import AppSettings, Support
 from checkout_engine.api.schemas import RequestRefund
 from checkout_engine.audit import repository as audit
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.errors import Forbidden
 from checkout_engine.idempotency import single_phase
 from checkout_engine.idempotency.model import IdempotentRequest, check_key
 from checkout_engine.orders import service as orders
-from checkout_engine.refunds import repository as refund_records
 from checkout_engine.refunds import service as refunds
 from checkout_engine.refunds.repository import Refund
 
@@ -51,18 +48,7 @@ def create_refund(
 
     def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         order = orders.get_order(uow, order_id, for_update=True)
-        if not principal.allows(Role.FINANCE):
-            already = sum(
-                r.amount
-                for r in refund_records.for_order(uow.connection, order.id)
-                if r.status in refund_records.OPEN_OR_DONE
-            )
-            if already + body.amount > settings.support_refund_limit:
-                raise Forbidden(
-                    f"Support may refund at most {settings.support_refund_limit} per order.",
-                    code="refund_limit_exceeded",
-                    details={"limit": settings.support_refund_limit, "already_refunded": already},
-                )
+        refunds.check_support_limit(uow, principal, order.id, body.amount, limit=settings.support_refund_limit)
         refund = refunds.request_refund(uow, order, amount=body.amount, reason=body.reason, requested_by=principal.name)
         audit.record(
             uow.connection,

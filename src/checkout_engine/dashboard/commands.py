@@ -1,0 +1,98 @@
+"""The dashboard's commands that the admin API writes inline in its routes: a refund within the caller's limit,
+requesting a reconciliation run, resolving a finding. Each runs in one unit of work with its audit entry, as
+there; the order actions, webhook replays and job retries come from ``admin.actions`` unchanged."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from checkout_engine.admin.roles import Principal
+from checkout_engine.api.routes.refunds_admin import refund_view
+from checkout_engine.audit import repository as audit
+from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.errors import NotFound
+from checkout_engine.idempotency import single_phase
+from checkout_engine.idempotency.model import IdempotentRequest, check_key
+from checkout_engine.jobs import repository as jobs
+from checkout_engine.money import Money
+from checkout_engine.orders import service as orders
+from checkout_engine.reconciliation import repository as reconciliation
+from checkout_engine.reconciliation.jobs import RECONCILE
+from checkout_engine.refunds import service as refunds
+from checkout_engine.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class RefundAnswer:
+    ok: bool
+    message: str
+    replayed: bool
+
+
+def request_refund(
+    engine: Engine, principal: Principal, order_id: str, *, amount: int, reason: str, key: str, settings: Settings
+) -> RefundAnswer:
+    """Idempotent by the key the refund form carries: a double click or a resubmitted form refunds once."""
+
+    def work(uow: UnitOfWork) -> tuple[int, dict[str, object]]:
+        order = orders.get_order(uow, order_id, for_update=True)
+        refunds.check_support_limit(uow, principal, order.id, amount, limit=settings.support_refund_limit)
+        refund = refunds.request_refund(uow, order, amount=amount, reason=reason, requested_by=principal.name)
+        audit.record(
+            uow.connection,
+            principal=principal,
+            action="refund.request",
+            target=("order", order.id),
+            reason=reason,
+            before=None,
+            after=refund_view(refund),
+        )
+        return 201, refund_view(refund)
+
+    request = IdempotentRequest(
+        f"dashboard:{principal.name}",
+        check_key(key),
+        "POST",
+        f"/ops/orders/{order_id}/refunds",
+        {"amount": amount, "reason": reason},
+    )
+    lock_timeout = timedelta(seconds=settings.idempotency_lock_seconds)
+    outcome = single_phase.run(engine, request, work, lock_timeout=lock_timeout)
+    body = json.loads(outcome.raw)
+    if outcome.status != 201:
+        return RefundAnswer(False, str(body["error"]["message"]), outcome.replayed)
+    refunded = Money(body["amount"], body["currency"])
+    return RefundAnswer(True, f"Refund {body['id']} of {refunded} requested.", outcome.replayed)
+
+
+def request_reconciliation(uow: UnitOfWork, principal: Principal, *, reason: str) -> bool:
+    """Queue a run for the worker; False when one is already queued or running."""
+    queued = jobs.enqueue(uow.connection, RECONCILE, {"requested_by": principal.name}, dedupe_key=RECONCILE)
+    audit.record(
+        uow.connection,
+        principal=principal,
+        action="reconciliation.request",
+        target=("reconciliation", "run"),
+        reason=reason,
+        before=None,
+        after={"queued": queued},
+    )
+    return queued
+
+
+def resolve_finding(uow: UnitOfWork, principal: Principal, finding_id: int, *, note: str) -> None:
+    if not reconciliation.resolve(uow.connection, finding_id, note=note, by=principal.name):
+        raise NotFound("No open finding with this id.", code="finding_not_found")
+    audit.record(
+        uow.connection,
+        principal=principal,
+        action="finding.resolve",
+        target=("finding", str(finding_id)),
+        reason=note,
+        before={"status": "open"},
+        after={"status": "resolved"},
+    )

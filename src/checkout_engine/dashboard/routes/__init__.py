@@ -1,0 +1,11 @@
+"""The operations dashboard under ``/ops``: server-rendered pages and plain form posts, no script."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from checkout_engine.dashboard.routes import operations, order_actions, orders, overview, reconciliation, session
+
+router = APIRouter(prefix="/ops", include_in_schema=False)
+for part in (session, overview, orders, order_actions, operations, reconciliation):
+    router.include_router(part.router)
