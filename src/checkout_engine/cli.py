@@ -121,11 +121,17 @@ def run(
     sim_port: Annotated[int, typer.Option(help="Port of the provider simulator it starts.")] = 12111,
 ) -> None:
     """The API, a worker and the provider simulator together on the embedded database, with a demo catalog."""
-    from checkout_engine.local_stack import local_settings, prepare_database, simulator, worker_thread
+    from checkout_engine.local_stack import (
+        DEMO_STAFF_EMAIL,
+        local_settings,
+        prepare_database,
+        simulator,
+        worker_thread,
+    )
 
     base = f"http://{host}:{port}"
     settings = local_settings(get_settings(), api_url=base, sim_port=sim_port)
-    seeded = prepare_database(settings)
+    seeded, staff_password = prepare_database(settings)
     with simulator(settings, api_url=base, sim_port=sim_port), worker_thread(settings):
         console.print(f"[bold]checkout-engine[/bold] on {base}  (database: {settings.database_url})")
         if seeded:
@@ -133,6 +139,9 @@ def run(
                 "Demo catalog written: TSHIRT-BLUE-M, MUG-LOGO, BOOK-CHECKOUT, EBOOK-CHECKOUT, coupon WELCOME10."
             )
         console.print(f"API docs:           {base}/docs")
+        console.print(f"Dashboard:          {base}/ops")
+        if staff_password:
+            console.print(f"Demo staff login:   {DEMO_STAFF_EMAIL} / {staff_password}  (admin; shown once)")
         console.print(f"Provider simulator: {settings.stripe_api_base}  (steer it under /_sim/)")
         console.print(f"Try it:             checkout-engine try-it --url {base} --sim-url {settings.stripe_api_base}")
         _serve(settings, host, port)

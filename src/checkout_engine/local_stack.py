@@ -13,11 +13,15 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from checkout_engine import demo
+from checkout_engine.admin import users
+from checkout_engine.admin.roles import Role
 from checkout_engine.db import migrate
 from checkout_engine.db.engine import make_engine
+from checkout_engine.db.tables import staff_users
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.jobs.registry import HANDLERS, sweeps
 from checkout_engine.jobs.worker import JobContext, Worker
@@ -43,15 +47,23 @@ def local_settings(settings: Settings, *, api_url: str, sim_port: int) -> Settin
     )
 
 
-def prepare_database(settings: Settings) -> bool:
-    """Migrate the embedded database and write the demo catalog into an empty shop; True when it wrote."""
+DEMO_STAFF_EMAIL = "ops@demo.test"
+
+
+def prepare_database(settings: Settings) -> tuple[bool, str | None]:
+    """Migrate the embedded database, write the demo catalog into an empty shop and a demo admin login when there
+    is no staff yet. Returns whether the catalog was written and the new login's password (shown once)."""
     engine = make_engine(settings.database_url, pool_size=1)
     migrate.upgrade(engine)
     with UnitOfWork(engine) as uow:
         seeded = demo.seed_if_empty(uow)
+        password = None
+        if uow.connection.execute(sa.select(staff_users.c.id).limit(1)).first() is None:
+            password = secrets.token_urlsafe(12)
+            users.create(uow.connection, email=DEMO_STAFF_EMAIL, role=Role.ADMIN, password=password)
         uow.commit()
     engine.dispose()
-    return seeded
+    return seeded, password
 
 
 @contextmanager

@@ -64,6 +64,12 @@ def test_a_new_user_completes_a_purchase_end_to_end_with_the_try_it_command(runn
     assert "order is fulfilled" in result.stdout + result.stderr
 
 
+def test_the_dashboard_is_served_and_a_demo_staff_login_is_printed(running: tuple[str, str]) -> None:
+    api, _ = running
+    login = httpx.get(f"{api}/ops/login")
+    assert login.status_code == 200 and "password" in login.text.lower()
+
+
 def test_a_new_user_can_price_a_cart_from_the_demo_catalog(running: tuple[str, str]) -> None:
     running_api, _ = running
     cart = httpx.post(f"{running_api}/v1/carts", json={"currency": "EUR", "country": "DE"}).json()
