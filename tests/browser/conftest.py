@@ -3,29 +3,25 @@ HTTP on its own PostgreSQL database, with the simulator process as the provider 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from checkout_engine.admin import users
 from checkout_engine.admin.roles import Role
-from checkout_engine.db.tables import jobs, orders
+from checkout_engine.db.tables import jobs
 from checkout_engine.jobs.worker import Worker
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
-from support.checkout import checkout, ready_cart
 from support.pipeline import Pipeline
-from support.stack import client, live, provider, settings, shop, wired, worker
+from support.stack import client, fulfilled, live, place, provider, settings, shop, state_of, wired, worker
 
-__all__ = ["client", "live", "provider", "settings", "shop", "wired", "worker"]
+__all__ = ["client", "fulfilled", "live", "place", "provider", "settings", "shop", "state_of", "wired", "worker"]
 
 PASSWORD = "correct horse battery staple"
 SUPPORT_REFUND_LIMIT = 1000  # 10.00 EUR
@@ -62,41 +58,9 @@ def staff(engine: Engine) -> None:
 
 
 @pytest.fixture
-def state_of(engine: Engine) -> Callable[[str], str]:
-    def state(order_id: str) -> str:
-        with engine.connect() as conn:
-            found: str = conn.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
-        return found
-
-    return state
-
-
-@pytest.fixture
-def place(shop: TestClient) -> Callable[..., dict[str, Any]]:
-    """Checks out a new cart (one shirt unless told otherwise); returns the checkout answer."""
-
-    def placed(items: dict[str, int] | None = None, **cart: Any) -> dict[str, Any]:
-        response = checkout(shop, ready_cart(shop, items or {"SHIRT": 1}, **cart), f"key-{uuid.uuid4().hex}")
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return placed
-
-
-@pytest.fixture
-def fulfilled(
-    place: Callable[..., dict[str, Any]], provider: PaymentProvider, wired: Pipeline, state_of: Callable[[str], str]
-) -> Callable[..., dict[str, Any]]:
-    """Places an order, pays it by card and waits until the webhook alone has made it fulfilled."""
-
-    def paid_and_fulfilled(items: dict[str, int] | None = None, **cart: Any) -> dict[str, Any]:
-        order = place(items, **cart)
-        provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
-        wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
-        return order
-
-    return paid_and_fulfilled
+def default_items() -> dict[str, int]:
+    """One shirt: 28.75 EUR with shipping and tax, above the support refund limit set here."""
+    return {"SHIRT": 1}
 
 
 @pytest.fixture

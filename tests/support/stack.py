@@ -3,20 +3,25 @@ the test drives, and the simulator's webhooks wired to the live API. Conftests i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from checkout_engine.api.app import create_app
+from checkout_engine.db.tables import orders
 from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.catalog import seed_catalog
+from support.checkout import checkout, ready_cart
 from support.live_server import serve_in_thread
 from support.pipeline import Pipeline
 from support.provider_sim_process import ProviderSimProcess
@@ -78,3 +83,50 @@ def wired(live: str, sim: ProviderSimProcess, worker: Worker) -> Pipeline:
     """The simulator delivers signed webhooks to the live API; ``pump()`` delivers and processes everything due."""
     sim.configure_webhooks(url=f"{live}/webhooks/stripe", secret=WEBHOOK_SECRET, backoff_base_ms=20, backoff_max_ms=200)
     return Pipeline(sim, worker, api_url=live, secret=WEBHOOK_SECRET)
+
+
+@pytest.fixture
+def state_of(engine: Engine) -> Callable[[str], str]:
+    def state(order_id: str) -> str:
+        with engine.connect() as conn:
+            found: str = conn.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
+        return found
+
+    return state
+
+
+@pytest.fixture
+def default_items() -> dict[str, int] | None:
+    """What ``place`` puts in a cart unless told otherwise (None: two shirts); a suite may override it."""
+    return None
+
+
+@pytest.fixture
+def place(shop: TestClient, default_items: dict[str, int] | None) -> Callable[..., dict[str, Any]]:
+    """Checks out a new cart; returns the checkout answer."""
+
+    def placed(items: dict[str, int] | None = None, **cart: Any) -> dict[str, Any]:
+        response = checkout(shop, ready_cart(shop, items or default_items, **cart), f"key-{uuid.uuid4().hex}")
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return placed
+
+
+@pytest.fixture
+def fulfilled(
+    place: Callable[..., dict[str, Any]],
+    provider: PaymentProvider,
+    wired: Pipeline,
+    state_of: Callable[[str], str],
+) -> Callable[..., dict[str, Any]]:
+    """Places an order, pays it by card and waits until the webhook alone has made it fulfilled."""
+
+    def paid_and_fulfilled(items: dict[str, int] | None = None, **cart: Any) -> dict[str, Any]:
+        order = place(items, **cart)
+        provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
+        wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
+        return order
+
+    return paid_and_fulfilled

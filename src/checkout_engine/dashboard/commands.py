@@ -14,14 +14,10 @@ from checkout_engine.admin.roles import Principal
 from checkout_engine.api.routes.refunds_admin import refund_view
 from checkout_engine.audit import repository as audit
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.errors import NotFound
 from checkout_engine.idempotency import single_phase
 from checkout_engine.idempotency.model import IdempotentRequest, check_key
-from checkout_engine.jobs import repository as jobs
 from checkout_engine.money import Money
 from checkout_engine.orders import service as orders
-from checkout_engine.reconciliation import repository as reconciliation
-from checkout_engine.reconciliation.jobs import RECONCILE
 from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 
@@ -67,32 +63,3 @@ def request_refund(
         return RefundAnswer(False, str(body["error"]["message"]), outcome.replayed)
     refunded = Money(body["amount"], body["currency"])
     return RefundAnswer(True, f"Refund {body['id']} of {refunded} requested.", outcome.replayed)
-
-
-def request_reconciliation(uow: UnitOfWork, principal: Principal, *, reason: str) -> bool:
-    """Queue a run for the worker; False when one is already queued or running."""
-    queued = jobs.enqueue(uow.connection, RECONCILE, {"requested_by": principal.name}, dedupe_key=RECONCILE)
-    audit.record(
-        uow.connection,
-        principal=principal,
-        action="reconciliation.request",
-        target=("reconciliation", "run"),
-        reason=reason,
-        before=None,
-        after={"queued": queued},
-    )
-    return queued
-
-
-def resolve_finding(uow: UnitOfWork, principal: Principal, finding_id: int, *, note: str) -> None:
-    if not reconciliation.resolve(uow.connection, finding_id, note=note, by=principal.name):
-        raise NotFound("No open finding with this id.", code="finding_not_found")
-    audit.record(
-        uow.connection,
-        principal=principal,
-        action="finding.resolve",
-        target=("finding", str(finding_id)),
-        reason=note,
-        before={"status": "open"},
-        after={"status": "resolved"},
-    )

@@ -9,11 +9,7 @@ from fastapi import APIRouter, Query
 
 from checkout_engine.api.deps import Finance, Uow, Viewer
 from checkout_engine.api.schemas import ResolveFinding, StartReconciliation
-from checkout_engine.audit import repository as audit
-from checkout_engine.errors import NotFound
-from checkout_engine.jobs import repository as jobs
-from checkout_engine.reconciliation import repository
-from checkout_engine.reconciliation.jobs import RECONCILE
+from checkout_engine.reconciliation import commands, repository
 
 router = APIRouter(prefix="/admin/v1/reconciliation", tags=["admin: reconciliation"])
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -25,16 +21,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/runs", status_code=202)
 def start_run(body: StartReconciliation, principal: Finance, uow: Uow) -> dict[str, Any]:
-    queued = jobs.enqueue(uow.connection, RECONCILE, {"requested_by": principal.name}, dedupe_key=RECONCILE)
-    audit.record(
-        uow.connection,
-        principal=principal,
-        action="reconciliation.request",
-        target=("reconciliation", "run"),
-        reason=body.reason,
-        before=None,
-        after={"queued": queued},
-    )
+    queued = commands.request_reconciliation(uow, principal, reason=body.reason)
     uow.commit()
     return {"queued": queued, "already_queued": not queued}
 
@@ -58,16 +45,6 @@ def list_findings(
 
 @router.post("/findings/{finding_id}/resolve")
 def resolve(finding_id: int, body: ResolveFinding, principal: Finance, uow: Uow) -> dict[str, Any]:
-    if not repository.resolve(uow.connection, finding_id, note=body.note, by=principal.name):
-        raise NotFound("No open finding with this id.", code="finding_not_found")
-    audit.record(
-        uow.connection,
-        principal=principal,
-        action="finding.resolve",
-        target=("finding", str(finding_id)),
-        reason=body.note,
-        before={"status": "open"},
-        after={"status": "resolved"},
-    )
+    commands.resolve_finding(uow, principal, finding_id, note=body.note)
     uow.commit()
     return {"id": finding_id, "status": "resolved", "note": body.note}

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request, Response
 
 from checkout_engine.admin.roles import Role
 from checkout_engine.api.deps import Uow
-from checkout_engine.dashboard import commands, forms
+from checkout_engine.dashboard import forms
 from checkout_engine.dashboard.auth import FormStaff, PageStaff, require
 from checkout_engine.dashboard.render import act, page
 from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.reconciliation import commands as reconciliation_commands
 from checkout_engine.reconciliation import repository
 
 router = APIRouter()
@@ -42,7 +43,7 @@ def start_run(request: Request, staff: FormStaff, reason: Field = "", back: Fiel
     require(staff, Role.FINANCE)
 
     def work(uow: UnitOfWork) -> str:
-        queued = commands.request_reconciliation(uow, staff.principal, reason=forms.reason(reason))
+        queued = reconciliation_commands.request_reconciliation(uow, staff.principal, reason=forms.reason(reason))
         return "Reconciliation run queued." if queued else "A reconciliation run is already queued or running."
 
     return act(request, forms.local_path(back, HOME), work)
@@ -53,7 +54,7 @@ def resolve(request: Request, finding_id: int, staff: FormStaff, note: Field = "
     require(staff, Role.FINANCE)
 
     def work(uow: UnitOfWork) -> str:
-        commands.resolve_finding(uow, staff.principal, finding_id, note=forms.reason(note, field="note"))
+        reconciliation_commands.resolve_finding(uow, staff.principal, finding_id, note=forms.reason(note, field="note"))
         return f"Finding {finding_id} resolved."
 
     return act(request, HOME, work)
