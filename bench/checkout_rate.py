@@ -57,7 +57,8 @@ def fresh_database() -> Iterator[str]:
 
 
 @contextmanager
-def api_process(database_url: str, sim_url: str) -> Iterator[str]:
+def api_process(database_url: str, sim_url: str, **extra_env: str) -> Iterator[str]:
+    """`checkout-engine serve` as its own process on the bench database, ready when /readyz says so."""
     port = _free_port()
     env = {
         **os.environ,
@@ -65,6 +66,7 @@ def api_process(database_url: str, sim_url: str) -> Iterator[str]:
         "CHECKOUT_STRIPE_API_BASE": sim_url,
         "CHECKOUT_STRIPE_SECRET_KEY": "sk_test_bench",
         "CHECKOUT_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+        **extra_env,
     }
     command = [sys.executable, "-m", "checkout_engine.cli", "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

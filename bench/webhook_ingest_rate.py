@@ -10,58 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
-from checkout_rate import RESULTS, fresh_database
-from provider_sim_rate import _free_port
+from checkout_rate import RESULTS, api_process, fresh_database
 from rich.console import Console
 from rich.table import Table
 
 from checkout_engine.webhooks.signature import signature_header
 
 SECRET = "whsec_bench"
-
-
-@contextmanager
-def api(database_url: str) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHECKOUT_DATABASE_URL": database_url,
-        "CHECKOUT_STRIPE_WEBHOOK_SECRET": SECRET,
-        "CHECKOUT_STRIPE_SECRET_KEY": "sk_test_bench",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "checkout_engine.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("serve did not start")
-        time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+NO_PROVIDER = "http://127.0.0.1:9"  # ingestion never calls the provider
 
 
 def event(number: int) -> bytes:
@@ -93,7 +54,10 @@ def main() -> None:
     bodies = [event(n) for n in range(args.deliveries)]
     latencies: list[float] = []
     failures = 0
-    with fresh_database() as database_url, api(database_url) as url:
+    with (
+        fresh_database() as database_url,
+        api_process(database_url, NO_PROVIDER, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET) as url,
+    ):
         clients = [httpx.Client(base_url=url, timeout=30) for _ in range(args.concurrency)]
 
         def deliver(number: int) -> None:
