@@ -3,9 +3,11 @@ and the logs are JSON lines with the playbook's `payment_webhook_processed` reco
 
 import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
@@ -60,10 +62,21 @@ def test_a_scripted_journey_shows_in_the_metrics(
     assert "checkout_orders_needing_review 0.0" in text and "checkout_creations_total" in text
 
 
-def test_webhook_processing_logs_the_playbooks_record_as_json(
-    shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def json_logs() -> Iterator[None]:
     configure(json=True)
+    yield
+    structlog.reset_defaults()
+
+
+def test_webhook_processing_logs_the_playbooks_record_as_json(
+    shop: TestClient,
+    engine: Engine,
+    provider: PaymentProvider,
+    wired: Pipeline,
+    capsys: pytest.CaptureFixture[str],
+    json_logs: None,
+) -> None:
     order = place(shop)
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
     wired.until(lambda: order_state(engine, order["order_id"]) == "fulfilled", what="fulfilment")
