@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from datetime import timedelta
 from typing import Annotated
@@ -130,6 +131,9 @@ def run(
     )
 
     base = f"http://{host}:{port}"
+    # uvicorn re-raises SIGTERM once it has shut down; turning it into SystemExit lets the simulator and the
+    # worker below be stopped on the way out instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settings = local_settings(get_settings(), api_url=base, sim_port=sim_port)
     seeded, staff_password = prepare_database(settings)
     with simulator(settings, api_url=base, sim_port=sim_port), worker_thread(settings):
