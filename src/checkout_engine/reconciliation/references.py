@@ -1,4 +1,4 @@
-"""The provider reference a reconciliation repair records on its transition."""
+"""Settling a payment the way reconciliation does, with the provider reference its transitions record."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ import sqlalchemy as sa
 
 from checkout_engine.db.tables import webhook_events
 from checkout_engine.db.unit_of_work import UnitOfWork
+from checkout_engine.orders.model import TransitionConflict
+from checkout_engine.payments.attempts import PaymentAttempt
+from checkout_engine.payments.model import ProviderPayment
+from checkout_engine.payments.settle import settle
+from checkout_engine.payments.truth import Judgement
+from checkout_engine.settings import Settings
 
 
 def provider_reference(uow: UnitOfWork, payment_id: str) -> str:
@@ -17,3 +23,21 @@ def provider_reference(uow: UnitOfWork, payment_id: str) -> str:
         .limit(1)
     ).scalar()
     return latest or payment_id
+
+
+def settle_as_reconciliation(
+    uow: UnitOfWork, attempt: PaymentAttempt, payment: ProviderPayment, settings: Settings
+) -> Judgement | None:
+    """The shared settlement, as reconciliation's; None when a webhook or another run settled it a moment ago."""
+    try:
+        return settle(
+            uow,
+            attempt,
+            payment,
+            provider_event_id=provider_reference(uow, payment.id),
+            actor="reconciliation",
+            settings=settings,
+            reason_prefix="reconciliation_",
+        )
+    except TransitionConflict:
+        return None

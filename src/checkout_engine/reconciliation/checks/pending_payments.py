@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.orders.model import OrderState, TransitionConflict
+from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
-from checkout_engine.payments.settle import settle
 from checkout_engine.payments.truth import Action as Verdict
 from checkout_engine.reconciliation.model import Action, Finding, Kind
-from checkout_engine.reconciliation.references import provider_reference
+from checkout_engine.reconciliation.references import settle_as_reconciliation
 from checkout_engine.reconciliation.run import Run
 
 NAME = "pending_payments"
@@ -62,18 +61,9 @@ def _sweep(run: Run, order_id: str) -> None:
     current = run.provider.retrieve(attempt.provider_payment_id)
     with UnitOfWork(run.engine) as uow:
         before = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
-        try:
-            verdict = settle(
-                uow,
-                attempt,
-                current,
-                provider_event_id=provider_reference(uow, current.id),
-                actor="reconciliation",
-                settings=run.settings,
-                reason_prefix="reconciliation_",
-            )
-        except TransitionConflict:
-            return  # someone else (a webhook, another run) settled it a moment ago
+        verdict = settle_as_reconciliation(uow, attempt, current, run.settings)
+        if verdict is None:
+            return  # settled by a webhook or another run a moment ago
         uow.commit()
     if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
         run.report(

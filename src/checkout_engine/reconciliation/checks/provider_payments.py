@@ -9,14 +9,13 @@ import sqlalchemy as sa
 from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders import service as order_service
-from checkout_engine.orders.model import TransitionConflict
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment
-from checkout_engine.payments.settle import AMOUNT_MISMATCH, amounts_agree, settle
+from checkout_engine.payments.settle import AMOUNT_MISMATCH, amounts_agree
 from checkout_engine.payments.truth import Action as Verdict
 from checkout_engine.reconciliation.model import Action, Finding, Kind
-from checkout_engine.reconciliation.references import provider_reference
+from checkout_engine.reconciliation.references import settle_as_reconciliation
 from checkout_engine.reconciliation.run import Run
 from checkout_engine.refunds import repository as refund_records
 from checkout_engine.webhooks.processor import MONEY_IN_STATES
@@ -68,17 +67,8 @@ def _paid(run: Run, attempt: PaymentAttempt, payment: ProviderPayment) -> None:
         if state in MONEY_IN_STATES or payment.status is not PaymentStatus.SUCCEEDED:
             return
         refunds_before = len(refund_records.for_order(uow.connection, attempt.order_id))
-        try:
-            verdict = settle(
-                uow,
-                attempt,
-                payment,
-                provider_event_id=provider_reference(uow, payment.id),
-                actor="reconciliation",
-                settings=run.settings,
-                reason_prefix="reconciliation_",
-            )
-        except TransitionConflict:
+        verdict = settle_as_reconciliation(uow, attempt, payment, run.settings)
+        if verdict is None:
             return  # settled by a webhook or another run a moment ago
         refunded = len(refund_records.for_order(uow.connection, attempt.order_id)) > refunds_before
         uow.commit()
