@@ -48,6 +48,10 @@ def get_cart(conn: sa.Connection, cart_id: str, *, for_update: bool = False) -> 
     return _cart(row, tuple(CartLine(sku, quantity) for sku, quantity in lines))
 
 
+def cart_exists(conn: sa.Connection, cart_id: str) -> bool:
+    return conn.execute(sa.select(carts.c.id).where(carts.c.id == cart_id)).first() is not None
+
+
 def _cart(row: sa.RowMapping, lines: tuple[CartLine, ...]) -> Cart:
     address: dict[str, Any] | None = row["shipping_address"]
     return Cart(

@@ -61,6 +61,12 @@ def get_cart(uow: UnitOfWork, cart_id: str, *, for_update: bool = False) -> Cart
     return cart
 
 
+def require_cart(uow: UnitOfWork, cart_id: str) -> None:
+    """404 for an unknown cart, without loading it."""
+    if not repo.cart_exists(uow.connection, cart_id):
+        raise NotFound("No such cart.", code="cart_not_found")
+
+
 def _open_cart(uow: UnitOfWork, cart_id: str) -> Cart:
     cart = get_cart(uow, cart_id, for_update=True)
     cart.ensure_open()

@@ -85,17 +85,14 @@ def create_intent(
     hooks: Hooks,
     response: dict[str, Any],
     manual_capture: bool = False,
+    fresh_attempt: PaymentAttempt | None = None,
 ) -> Replay:
     """Finish the request whose phase one committed. ``response`` holds the answer's fields already known (order
-    token, expiry). A provider failure that may pass unlocks the key and is raised, for a retry to resume."""
-    attempt_id = claimed.record.recovery_data["attempt_id"]
-    with UnitOfWork(engine) as uow:
-        attempt = attempts.get(uow.connection, attempt_id)
-        assert attempt is not None
-        if not _still_open(uow, attempt):
-            answer = _give_up(uow, claimed, attempt, _expired())
-            uow.commit()
-            return answer
+    token, expiry). A provider failure that may pass unlocks the key and is raised, for a retry to resume.
+    ``fresh_attempt``: the attempt phase one created in this same request, still open by construction."""
+    attempt = fresh_attempt or _resumed_attempt(engine, claimed)
+    if isinstance(attempt, Replay):
+        return attempt
     request = IntentRequest(
         amount=attempt.amount,
         currency=attempt.currency,
@@ -127,6 +124,18 @@ def create_intent(
     if orphaned:
         _cancel_quietly(provider, payment.id, attempt.id)
     return answer
+
+
+def _resumed_attempt(engine: Engine, claimed: Claimed) -> PaymentAttempt | Replay:
+    """A retry or the completer resumes: the attempt must still be open, else the answer is a final give-up."""
+    with UnitOfWork(engine) as uow:
+        attempt = attempts.get(uow.connection, claimed.record.recovery_data["attempt_id"])
+        assert attempt is not None
+        if _still_open(uow, attempt):
+            return attempt
+        answer = _give_up(uow, claimed, attempt, _expired())
+        uow.commit()
+        return answer
 
 
 def _record(

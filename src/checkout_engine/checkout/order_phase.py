@@ -27,6 +27,7 @@ from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState, TransitionConflict
 from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.pricing.model import Quote
 from checkout_engine.pricing.service import quote_cart
 from checkout_engine.pricing.snapshot import freeze, quote_payload
@@ -53,7 +54,9 @@ def _check_quote(quote: Quote, expected_total: int | None) -> None:
         )
 
 
-def create_order(uow: UnitOfWork, *, cart_id: str, expected_total: int | None, settings: Settings) -> dict[str, Any]:
+def create_order(
+    uow: UnitOfWork, *, cart_id: str, expected_total: int | None, settings: Settings
+) -> tuple[dict[str, Any], PaymentAttempt]:
     conn = uow.connection
     cart = carts.get_cart(uow, cart_id, for_update=True)  # one checkout per cart at a time
     if cart.status is CartStatus.FROZEN:
@@ -93,15 +96,16 @@ def create_order(uow: UnitOfWork, *, cart_id: str, expected_total: int | None, s
     attempt = attempts.create(
         conn, order_id=order.id, provider=settings.provider, amount=order.total, currency=order.currency
     )
-    return {
+    recovery = {
         "order_id": order.id,
         "attempt_id": attempt.id,
         "order_token": token,
         "reservation_expires_at": expires_at.isoformat(),
     }
+    return recovery, attempt
 
 
-def reopen_order(uow: UnitOfWork, *, order_id: str, settings: Settings) -> dict[str, Any]:
+def reopen_order(uow: UnitOfWork, *, order_id: str, settings: Settings) -> tuple[dict[str, Any], PaymentAttempt]:
     """A new attempt for a failed or expired order: hold its stock (and coupon) again and write the attempt row."""
     conn = uow.connection
     order = orders.get_order(uow, order_id)
@@ -135,4 +139,5 @@ def reopen_order(uow: UnitOfWork, *, order_id: str, settings: Settings) -> dict[
     attempt = attempts.create(
         conn, order_id=order.id, provider=settings.provider, amount=snapshot.total, currency=snapshot.currency
     )
-    return {"order_id": order.id, "attempt_id": attempt.id, "reservation_expires_at": expires_at.isoformat()}
+    recovery = {"order_id": order.id, "attempt_id": attempt.id, "reservation_expires_at": expires_at.isoformat()}
+    return recovery, attempt

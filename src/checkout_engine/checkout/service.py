@@ -7,6 +7,7 @@ Phases (each commits with the recovery point it reached, on the idempotency key)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -22,14 +23,19 @@ from checkout_engine.observability.metrics import CHECKOUTS
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders.model import TransitionConflict
 from checkout_engine.orders.service import token_matches
+from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 
 RESPONSE_FIELDS = ("order_token", "reservation_expires_at")
 
 
-def _claim(engine: Engine, request: IdempotentRequest, settings: Settings) -> Claimed | Replay:
+def _claim(
+    engine: Engine, request: IdempotentRequest, settings: Settings, precondition: Callable[[UnitOfWork], None]
+) -> Claimed | Replay:
+    """``precondition`` runs first in the same transaction: when it raises (no such cart), no key is stored."""
     with UnitOfWork(engine) as uow:
+        precondition(uow)
         result = keys.claim(uow.connection, request, lock_timeout=timedelta(seconds=settings.idempotency_lock_seconds))
         uow.commit()
     return result
@@ -40,11 +46,12 @@ def _outcome(result: Replay, *, replayed: bool) -> Outcome:
 
 
 def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: Settings, hooks: Hooks) -> Replay:
+    attempt: PaymentAttempt | None = None  # known without a read when this request created it just now
     if claimed.record.recovery_point == STARTED:
         failure: Exception | None = None
         with UnitOfWork(engine) as uow:
             try:
-                data = _first_phase(uow, claimed, settings)
+                data, attempt = _first_phase(uow, claimed, settings)
                 claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
                 uow.commit()
             except Exception as error:  # handled below, once the failed transaction has let go of its connection
@@ -60,11 +67,17 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
         name: claimed.record.recovery_data[name] for name in RESPONSE_FIELDS if name in claimed.record.recovery_data
     }
     return intent_phase.create_intent(
-        engine, provider, claimed, hooks=hooks, response=response, manual_capture=settings.capture_method == "manual"
+        engine,
+        provider,
+        claimed,
+        hooks=hooks,
+        response=response,
+        manual_capture=settings.capture_method == "manual",
+        fresh_attempt=attempt,
     )
 
 
-def _first_phase(uow: UnitOfWork, claimed: Claimed, settings: Settings) -> dict[str, object]:
+def _first_phase(uow: UnitOfWork, claimed: Claimed, settings: Settings) -> tuple[dict[str, object], PaymentAttempt]:
     params = claimed.record.request_params
     if "cart_id" in params:
         return order_phase.create_order(
@@ -90,11 +103,9 @@ def checkout(
     expected_total: int | None,
     hooks: Hooks | None = None,
 ) -> Outcome:
-    with UnitOfWork(engine) as uow:
-        carts.get_cart(uow, cart_id)  # 404 for an unknown cart, before any key is stored
     params = {"cart_id": cart_id, "expected_total": expected_total}
     request = IdempotentRequest(f"cart:{cart_id}", key, "POST", f"/v1/carts/{cart_id}/checkout", params)
-    claimed = _claim(engine, request, settings)
+    claimed = _claim(engine, request, settings, lambda uow: carts.require_cart(uow, cart_id))
     if isinstance(claimed, Replay):
         return _outcome(claimed, replayed=True)
     answer = _run(engine, provider, claimed, settings, hooks or NoHooks())
@@ -113,14 +124,16 @@ def new_payment_attempt(
     key: str,
     hooks: Hooks | None = None,
 ) -> Outcome:
-    with UnitOfWork(engine) as uow:
+
+    def token_holder(uow: UnitOfWork) -> None:
         stored = orders_repo.token_hash(uow.connection, order_id)
-    if stored is None or not order_token or not token_matches(order_token, stored):
-        raise NotFound("No such order.", code="order_not_found")
+        if stored is None or not order_token or not token_matches(order_token, stored):
+            raise NotFound("No such order.", code="order_not_found")
+
     request = IdempotentRequest(
         f"order:{order_id}", key, "POST", f"/v1/orders/{order_id}/payment-attempts", {"order_id": order_id}
     )
-    claimed = _claim(engine, request, settings)
+    claimed = _claim(engine, request, settings, token_holder)
     if isinstance(claimed, Replay):
         return _outcome(claimed, replayed=True)
     return _outcome(_run(engine, provider, claimed, settings, hooks or NoHooks()), replayed=False)

@@ -14,9 +14,9 @@ def reserve(uow: UnitOfWork, *, order_id: str, lines: list[tuple[str, int]], exp
     Untracked SKUs (digital goods without a stock row) need no hold."""
     conn = uow.connection
     for sku, quantity in repo.skus_sorted(lines):
-        if not repo.is_tracked(conn, sku):
-            continue
         if not repo.hold(conn, sku, quantity):
+            if not repo.is_tracked(conn, sku):  # asked only when the hold fails: one statement per line, not two
+                continue
             raise InsufficientInventory(f"Not enough {sku} left in stock.", details={"sku": sku, "requested": quantity})
         repo.insert(conn, order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
 

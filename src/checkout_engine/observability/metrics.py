@@ -55,3 +55,5 @@ REPEATED_OPERATIONS = Counter(
     ["operation"],
 )
 RESERVATION_EXPIRIES = Counter("checkout_reservation_expiries_total", "Unpaid orders expired and their stock released.")
+DB_STATEMENTS = Counter("checkout_db_statements_total", "SQL statements sent to the database by this engine.")
+DB_COMMITS = Counter("checkout_db_commits_total", "Database transactions committed by this engine.")

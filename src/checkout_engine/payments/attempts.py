@@ -58,8 +58,8 @@ def create(conn: sa.Connection, *, order_id: str, provider: str, amount: int, cu
         "created_at": now,
         "updated_at": now,
     }
-    conn.execute(A.insert().values(**values))
-    return _require(conn, attempt_id)
+    row = conn.execute(A.insert().values(**values).returning(*A.c)).mappings().one()
+    return _attempt(row)
 
 
 def _attempt(row: sa.RowMapping) -> PaymentAttempt:
@@ -83,12 +83,6 @@ def _attempt(row: sa.RowMapping) -> PaymentAttempt:
 def get(conn: sa.Connection, attempt_id: str) -> PaymentAttempt | None:
     row = conn.execute(sa.select(A).where(A.c.id == attempt_id)).mappings().first()
     return _attempt(row) if row else None
-
-
-def _require(conn: sa.Connection, attempt_id: str) -> PaymentAttempt:
-    attempt = get(conn, attempt_id)
-    assert attempt is not None, attempt_id
-    return attempt
 
 
 def for_order(conn: sa.Connection, order_id: str) -> list[PaymentAttempt]:
@@ -117,21 +111,25 @@ def record_provider_state(
     guard = A.c.id == attempt.id
     if expected_status is not None:
         guard = sa.and_(guard, A.c.status == expected_status)
-    written = conn.execute(
-        A.update()
-        .where(guard)
-        .values(
-            provider_payment_id=payment.id,
-            status=payment.status.value,
-            raw_status=payment.raw_status,
-            amount_received=payment.amount_received,
-            client_secret=payment.client_secret or attempt.client_secret,
-            last_error_code=payment.error_code,
-            updated_at=utcnow(),
+    written = (
+        conn.execute(
+            A.update()
+            .where(guard)
+            .values(
+                provider_payment_id=payment.id,
+                status=payment.status.value,
+                raw_status=payment.raw_status,
+                amount_received=payment.amount_received,
+                client_secret=payment.client_secret or attempt.client_secret,
+                last_error_code=payment.error_code,
+                updated_at=utcnow(),
+            )
+            .returning(*A.c)
         )
-        .returning(A.c.id)
-    ).first()
-    return _require(conn, attempt.id) if written else None
+        .mappings()
+        .first()
+    )
+    return _attempt(written) if written else None
 
 
 def mark(

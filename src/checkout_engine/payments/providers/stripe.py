@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import requests
+import requests.adapters
+import requests.utils
 import stripe
 
 from checkout_engine.observability.metrics import PROVIDER_ERRORS, PROVIDER_RETRIES, PROVIDER_SECONDS
@@ -30,6 +33,7 @@ from checkout_engine.payments.model import (
 from checkout_engine.webhooks.signature import verify_signature
 
 REQUEST_TIMEOUT_SECONDS = 10.0  # long enough for 3-D Secure lookups, short enough to free a worker
+POOL_CONNECTIONS = 64  # about the API's thread pool: a busier pool would open and drop connections
 # Intents are looked up among those created shortly before the attempt began: clocks may disagree a little.
 LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -143,6 +147,18 @@ def _translated(error: stripe.StripeError) -> ProviderError:
     return ProviderError(f"The payment provider failed: {type(error).__name__}.")
 
 
+def _session_for(api_base: str) -> requests.Session:
+    """One keep-alive pool shared by the process's threads. The environment's proxy settings are read once here,
+    not on every call (requests would otherwise rescan the environment per request)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(api_base))
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class StripeProvider:
     name = "stripe"
 
@@ -159,7 +175,7 @@ class StripeProvider:
             secret_key,
             base_addresses={"api": api_base},
             max_network_retries=0,  # retries are ours: after a timeout we look before we leap
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+            http_client=stripe.RequestsClient(timeout=timeout_seconds, session=_session_for(api_base)),
         )
         self._webhook_secrets = webhook_secrets
         self._tolerance = webhook_tolerance_seconds
