@@ -44,7 +44,8 @@ PGBENCH_CHECKOUT = """
 \\set s random(1, 50)
 BEGIN;
 SELECT gen_random_uuid()::text AS cart, gen_random_uuid()::text AS ord, gen_random_uuid()::text AS att \\gset
-INSERT INTO carts (id, currency, status, version, created_at, updated_at) VALUES (:cart, 'EUR', 'frozen', 1, now(), now());
+INSERT INTO carts (id, currency, status, version, created_at, updated_at)
+  VALUES (:cart, 'EUR', 'frozen', 1, now(), now());
 INSERT INTO idempotency_keys (scope, key, request_method, request_path, request_hash, request_params, recovery_point,
   recovery_data, lock_token, locked_at, created_at, last_run_at)
   VALUES (:cart, :cart, 'POST', '/v1/carts/x/checkout', 'hash', '{}', 'started', '{}', 'lock', now(), now(), now());

@@ -132,40 +132,43 @@ def rss_mib(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def database_backend_pids(database_url: str) -> list[int]:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        pids = conn.execute(
-            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        ).scalars()
-        found = list(pids)
-    engine.dispose()
+def database_backends(database_url: str) -> dict[int, float]:
+    """CPU seconds of every PostgreSQL backend serving the bench database, by pid (from their process titles)."""
+    name = sa.make_url(database_url).database or ""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {name} " in title:
+            found[int(entry.name)] = cpu_seconds(int(entry.name)) or 0.0
     return found
 
 
 class CpuMeter:
-    """CPU seconds spent by named processes (and their children) between ``start()`` and ``stop()``."""
+    """CPU seconds spent by named processes (and their children) between ``start()`` and ``stop()``; with a
+    database URL also by its PostgreSQL backends (a backend that ends within the window is not counted)."""
 
     def __init__(self, pids: dict[str, int], database_url: str | None = None) -> None:
         self._pids = pids
         self._database_url = database_url
         self._before: dict[str, float] = {}
-        self._backends: list[int] = []
-
-    def _read(self) -> dict[str, float]:
-        readings = {name: tree_cpu_seconds(pid) for name, pid in self._pids.items()}
-        if self._database_url is not None:
-            readings["postgres"] = sum(cpu_seconds(pid) or 0.0 for pid in self._backends)
-        return readings
+        self._backends: dict[int, float] = {}
 
     def start(self) -> None:
+        self._before = {name: tree_cpu_seconds(pid) for name, pid in self._pids.items()}
         if self._database_url is not None:
-            self._backends = database_backend_pids(self._database_url)
-        self._before = self._read()
+            self._backends = database_backends(self._database_url)
 
     def stop(self) -> dict[str, float]:
-        after = self._read()
-        return {name: after[name] - self._before.get(name, 0.0) for name in after}
+        used = {name: tree_cpu_seconds(pid) - self._before[name] for name, pid in self._pids.items()}
+        if self._database_url is not None:
+            after = database_backends(self._database_url)
+            used["postgres"] = sum(seconds - self._backends.get(pid, 0.0) for pid, seconds in after.items())
+        return used
 
 
 def counter(url: str, name: str) -> float:

@@ -1,28 +1,46 @@
-"""Signed webhook deliveries accepted per second on PostgreSQL (verify, store, dedupe, enqueue; no processing).
+"""Signed webhook deliveries accepted per second on PostgreSQL (verify, store, dedupe, enqueue; no processing),
+beside pgbench running the same writes.
 
-    .venv/bin/python bench/webhook_ingest_rate.py --deliveries 2000 --concurrency 16
+    .venv/bin/python bench/webhook_ingest_rate.py --levels 16 --seconds 15 --api-workers 2
 
-Starts its own database and `checkout-engine serve`, then posts distinct signed events from N concurrent clients.
-Prints a table and writes JSON to bench/results/webhook_ingest_rate.json.
+Starts its own database and `checkout-engine serve`, then posts distinct signed events from N clients for a fixed
+time, with the API's CPU milliseconds per delivery and the engine's statements and commits per delivery. pgbench
+then runs one ingest's writes (the upsert on the event id and the outbox job) as one transaction at the same
+concurrency, and the ratio engine / pgbench is printed. JSON goes to bench/results/webhook_ingest_rate.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import statistics
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from checkout_rate import RESULTS, api_process, fresh_database
-from rich.console import Console
-from rich.table import Table
+from harness import CpuMeter, RoundTrips, api_process, fresh_database, latency_summary, pgbench, show, write_results
 
 from checkout_engine.webhooks.signature import signature_header
 
 SECRET = "whsec_bench"
 NO_PROVIDER = "http://127.0.0.1:9"  # ingestion never calls the provider
+
+PGBENCH_INGEST = """
+BEGIN;
+SELECT 'evt_' || gen_random_uuid()::text AS evt \\gset
+INSERT INTO webhook_events (provider, event_id, type, object_id, payload, received_at, last_received_at,
+  delivery_count, status)
+  VALUES ('stripe', :evt, 'payment_intent.succeeded', 'pi_bench',
+  '{"id": "pi_bench", "object": "payment_intent", "status": "succeeded", "amount": 2500, "currency": "eur"}',
+  now(), now(), 1, 'received')
+  ON CONFLICT (provider, event_id) DO UPDATE SET delivery_count = webhook_events.delivery_count + 1,
+  last_received_at = excluded.last_received_at
+  RETURNING id \\gset
+INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at)
+  VALUES ('process_webhook', '{}', 'queued', 0, 10, now(), 'process_webhook:' || :id, now(), now())
+  ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING;
+END;
+"""
 
 
 def event(number: int) -> bytes:
@@ -46,51 +64,74 @@ def event(number: int) -> bytes:
     ).encode()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--deliveries", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    bodies = [event(n) for n in range(args.deliveries)]
+def run_level(url: str, concurrency: int, seconds: float, numbers: itertools.count[int]) -> tuple[list[float], int]:
     latencies: list[float] = []
     failures = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def sender() -> None:
+        nonlocal failures
+        with httpx.Client(base_url=url, timeout=30) as http:
+            while time.perf_counter() < deadline:
+                with lock:
+                    number = next(numbers)
+                body = event(number)
+                header = signature_header(body, secret=SECRET, timestamp=int(time.time()))
+                started = time.perf_counter()
+                response = http.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": header})
+                took = time.perf_counter() - started
+                with lock:
+                    latencies.append(took)
+                    failures += response.status_code != 200
+
+    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", type=int, nargs="+", default=[16])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--api-workers", type=int, default=2)
+    args = parser.parse_args()
+    rows = []
+    numbers = itertools.count()
     with (
         fresh_database() as database_url,
-        api_process(database_url, NO_PROVIDER, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET) as url,
+        api_process(
+            database_url, NO_PROVIDER, workers=args.api_workers, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET
+        ) as served,
     ):
-        clients = [httpx.Client(base_url=url, timeout=30) for _ in range(args.concurrency)]
-
-        def deliver(number: int) -> None:
-            nonlocal failures
-            body = bodies[number]
-            header = signature_header(body, secret=SECRET, timestamp=int(time.time()))
-            started = time.perf_counter()
-            response = clients[number % args.concurrency].post(
-                "/webhooks/stripe", content=body, headers={"Stripe-Signature": header}
-            )
-            latencies.append(time.perf_counter() - started)
-            failures += response.status_code != 200
-
-        began = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            list(pool.map(deliver, range(args.deliveries)))
-        elapsed = time.perf_counter() - began
-    ordered = sorted(latencies)
-    result = {
-        "concurrency": args.concurrency,
-        "deliveries": args.deliveries,
-        "failures": failures,
-        "per_second": round(args.deliveries / elapsed, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
-    }
-    table = Table(title="signed webhook deliveries accepted on PostgreSQL")
-    for column in result:
-        table.add_column(column, justify="right")
-    table.add_row(*(str(value) for value in result.values()))
-    Console().print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "webhook_ingest_rate.json").write_text(json.dumps({"webhook_ingest": result}, indent=2) + "\n")
+        for concurrency in args.levels:
+            meter = CpuMeter({"api": served.pid}, database_url)
+            trips = RoundTrips(served.url)
+            meter.start()
+            trips.start()
+            began = time.perf_counter()
+            latencies, failures = run_level(served.url, concurrency, args.seconds, numbers)
+            elapsed = time.perf_counter() - began
+            cpu = meter.stop()
+            done = len(latencies)
+            row: dict[str, object] = {
+                "concurrency": concurrency,
+                "deliveries": done,
+                "failures": failures,
+                "per_second": round(done / elapsed, 1),
+                **latency_summary(latencies),
+                **{f"cpu_ms_{name}": round(used * 1000 / max(done, 1), 2) for name, used in cpu.items()},
+                **trips.stop(done),
+            }
+            database = pgbench(database_url, PGBENCH_INGEST, clients=concurrency, seconds=int(args.seconds))
+            row["pgbench_per_second"] = database["per_second"]
+            row["ratio_to_pgbench"] = round(done / elapsed / database["per_second"], 3)
+            rows.append(row)
+    show("signed webhook deliveries accepted on PostgreSQL vs pgbench", rows)
+    write_results("webhook_ingest_rate", {"api_workers": args.api_workers, "webhook_ingest": rows})
 
 
 if __name__ == "__main__":
