@@ -262,3 +262,22 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     stamped = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": CORES, **payload}
     path.write_text(json.dumps(stamped, indent=2) + "\n")
     return path
+
+
+@contextmanager
+def worker_process(database_url: str, sim_url: str, *, concurrency: int = 4, **extra_env: str) -> Iterator[int]:
+    """`checkout-engine worker` as its own process; yields its pid."""
+    env = {
+        **os.environ,
+        "CHECKOUT_DATABASE_URL": database_url,
+        "CHECKOUT_STRIPE_API_BASE": sim_url,
+        "CHECKOUT_STRIPE_SECRET_KEY": "sk_test_bench",
+        **extra_env,
+    }
+    command = [sys.executable, "-m", "checkout_engine.cli", "worker", "--concurrency", str(concurrency)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
