@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,12 +38,25 @@ def _refuse_out_of_date(settings: Settings) -> None:
         engine.dispose()
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     from checkout_engine.api.app import create_app
     from checkout_engine.observability.logging import configure
 
-    configure(json=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        configure(json=True)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Several processes share the port; their counters must be summed at /metrics, so they keep them in files.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="checkout-engine-metrics-")
+    uvicorn.run(
+        "checkout_engine.api.asgi:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -58,11 +73,17 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes sharing the port (about one per core).")
+    ] = 1,
+) -> None:
     """Serve the HTTP API (refuses to start on an out-of-date schema)."""
     settings = get_settings()
     _refuse_out_of_date(settings)
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers)
 
 
 @app.command()
@@ -209,6 +230,33 @@ def reconcile(
     if summary.error:
         console.print(f"[red]{summary.error}[/red]")
         raise typer.Exit(code=1)
+
+
+@app.command()
+def chaos(
+    duration: Annotated[float, typer.Option(min=5, help="Seconds of customer load under faults and kills.")] = 60,
+    customers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent customers.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seeds journeys, faults and kills: the same seed, the same plan.")] = 1,
+    database_url: Annotated[
+        str | None, typer.Option(help="An empty PostgreSQL database to use (default: a fresh one, dropped if clean).")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the summary here as JSON.")] = None,
+    skip: Annotated[list[str] | None, typer.Option(help="A journey kind to leave out (repeatable).")] = None,
+) -> None:
+    """The whole product as separate processes under customer load, provider faults, unruly webhooks and SIGKILLs;
+    then drained, reconciled and checked against the money invariants. Exits 1 on any violation."""
+    from checkout_engine.chaos.config import ChaosOptions
+    from checkout_engine.chaos.journeys import JOURNEYS
+    from checkout_engine.chaos.run import run_chaos
+
+    unknown = set(skip or ()) - set(JOURNEYS)
+    if unknown:
+        raise typer.BadParameter(f"unknown journey kinds {sorted(unknown)}; known: {', '.join(JOURNEYS)}")
+    options = ChaosOptions(
+        duration, customers, seed, database_url=database_url, json_path=json_path, skip=frozenset(skip or ())
+    )
+    summary = run_chaos(options, Console(soft_wrap=True))
+    raise typer.Exit(code=0 if summary.passed else 1)
 
 
 app.add_typer(admin_commands.admin, name="admin")

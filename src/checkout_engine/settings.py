@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # More checkouts than this per customer or email within an hour get their orders flagged for review.
     velocity_limit_per_hour: int = Field(default=10, gt=0)
 
+    # Database connections per API process, and as many request threads: a request never waits for a connection
+    # while holding a thread, and the pool never opens and drops extra connections under load.
+    db_pool_size: int = Field(default=16, gt=0, le=200)
+
     max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_webhook_body_bytes: int = Field(default=512 * 1024, gt=0)
     coupon_failure_limit: int = Field(default=5, gt=0)

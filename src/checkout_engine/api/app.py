@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -28,9 +32,15 @@ from checkout_engine.settings import Settings
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, provider: PaymentProvider | None = None) -> FastAPI:
-    app = FastAPI(title="checkout-engine", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="checkout-engine",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=_threads_match_pool(settings),
+    )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.state.provider = provider
     errors.install(app)
     app.add_middleware(
@@ -56,3 +66,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         app.include_router(router)
     dashboard.install(app)
     return app
+
+
+def _threads_match_pool(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Request handlers run in a thread pool; it gets as many threads as the database pool has connections, so
+    excess requests wait in the event loop instead of holding a thread while they wait for a connection."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
+        yield
+
+    return lifespan

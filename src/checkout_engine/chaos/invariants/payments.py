@@ -1,0 +1,135 @@
+"""Payments: every one the provider took belongs to an order whose state says so, at most one is kept per order,
+our ledger records each one, and a paid order keeps its price."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from checkout_engine.chaos.invariants.model import KEEPS_MONEY, MONEY_IN, RETURNED_MONEY, Violation
+from checkout_engine.chaos.records import AttemptRow, ProviderPayment, World
+from checkout_engine.orders.effects import OUT_OF_STOCK_REASON
+
+
+def _refunded_at_provider(world: World) -> Counter[str]:
+    refunded: Counter[str] = Counter()
+    for refund in world.provider_refunds:
+        if refund.status == "succeeded":
+            refunded[refund.payment_id] += refund.amount
+    return refunded
+
+
+def _succeeded_by_order(world: World) -> dict[str | None, list[ProviderPayment]]:
+    by_order: dict[str | None, list[ProviderPayment]] = defaultdict(list)
+    for payment in world.provider_payments:
+        if payment.status == "succeeded":
+            by_order[payment.order_id].append(payment)
+    return by_order
+
+
+def _kept(payments: Iterable[ProviderPayment], refunded: Mapping[str, int]) -> list[ProviderPayment]:
+    """The payments whose money the provider still holds (not refunded in full)."""
+    return [payment for payment in payments if refunded.get(payment.id, 0) < payment.amount_received]
+
+
+def one_kept_payment_per_order(world: World) -> list[Violation]:
+    """No order keeps more than one succeeded payment: an extra one must be refunded."""
+    refunded = _refunded_at_provider(world)
+    return [
+        Violation(
+            "one_kept_payment_per_order", str(order_id), f"{len(kept)} unrefunded payments: {[p.id for p in kept]}"
+        )
+        for order_id, payments in _succeeded_by_order(world).items()
+        if len(kept := _kept(payments, refunded)) > 1
+    ]
+
+
+def _money_for_state(state: str, kept: list[ProviderPayment], taken: int, refunded: Mapping[str, int]) -> str | None:
+    if state in KEEPS_MONEY and len(kept) != 1:
+        return f"order is {state} but the provider keeps {len(kept)} of its payments"
+    if state == "partially_refunded" and kept and not refunded.get(kept[0].id):
+        return "order is partially_refunded but nothing of its payment was refunded at the provider"
+    if state in RETURNED_MONEY and (kept or not taken):
+        return f"order is {state} but the provider keeps {len(kept)} of its {taken} payments"
+    if state not in MONEY_IN and kept:
+        return f"the provider keeps {[p.id for p in kept]} for an order that is {state}"
+    return None
+
+
+def provider_money_matches_orders(world: World) -> list[Violation]:
+    """Every succeeded payment belongs to an order that is paid, fulfilled or refunded (the refund at the provider),
+    and every order in such a state holds exactly the money its state says."""
+    name = "provider_money_matches_orders"
+    refunded = _refunded_at_provider(world)
+    by_order = _succeeded_by_order(world)
+    known = {order.id for order in world.orders}
+    violations = [
+        Violation(name, payment.id, f"succeeded payment for unknown order {payment.order_id!r}")
+        for order_id, payments in by_order.items()
+        if order_id not in known
+        for payment in payments
+    ]
+    for order in world.orders:
+        taken = by_order.get(order.id, [])
+        problem = _money_for_state(order.state, _kept(taken, refunded), len(taken), refunded)
+        if problem:
+            violations.append(Violation(name, order.id, problem))
+    return violations
+
+
+def _attempt_problem(attempt: AttemptRow | None, payment: ProviderPayment) -> str | None:
+    if attempt is None:
+        return "succeeded at the provider, unknown to our attempts"
+    if (attempt.status, attempt.amount_received) != ("succeeded", payment.amount_received):
+        return f"ours {attempt.status}/{attempt.amount_received}, provider's succeeded/{payment.amount_received}"
+    return None
+
+
+def ledger_matches_provider(world: World) -> list[Violation]:
+    """Our payment attempts record what the provider took, payment by payment, in both directions."""
+    name = "ledger_matches_provider"
+    ours = {attempt.provider_payment_id: attempt for attempt in world.attempts if attempt.provider_payment_id}
+    theirs = {payment.id: payment for payment in world.provider_payments}
+    violations = [
+        Violation(name, payment.id, problem)
+        for payment in theirs.values()
+        if payment.status == "succeeded" and (problem := _attempt_problem(ours.get(payment.id), payment))
+    ]
+    for attempt in world.attempts:
+        found = theirs.get(attempt.provider_payment_id or "")
+        status = found.status if found else "unknown"
+        if attempt.status == "succeeded" and status != "succeeded":
+            violations.append(Violation(name, attempt.id, f"succeeded in our books, {status} at the provider"))
+    return violations
+
+
+def _asked_and_unsellable(world: World) -> tuple[Counter[str], set[str]]:
+    """Refunded on request per order (by a person, or at the provider), and the orders the engine refunded because
+    their stock was gone."""
+    asked: Counter[str] = Counter()
+    unsellable = set()
+    for record in world.refunds:
+        if record.requested_by == "system" and record.reason == OUT_OF_STOCK_REASON:
+            unsellable.add(record.order_id)
+        elif record.status == "succeeded" and record.requested_by != "system":
+            asked[record.order_id] += record.amount
+    return asked, unsellable
+
+
+def paid_orders_keep_their_price(world: World) -> list[Violation]:
+    """An order that was paid keeps its price at the provider, less what was refunded on request: a refund the
+    engine decides on by itself for a duplicate payment gives back only money beyond the price. (The exception:
+    stock gone when the money came, and everything went back.)"""
+    refunded = _refunded_at_provider(world)
+    payments = _succeeded_by_order(world)
+    paid = {event.order_id for event in world.events if event.to_state == "paid"}
+    asked, unsellable = _asked_and_unsellable(world)
+    violations = []
+    for order in world.orders:
+        if order.id not in paid or order.id in unsellable:
+            continue
+        kept = sum(payment.amount_received - refunded[payment.id] for payment in payments.get(order.id, []))
+        if kept != order.total - asked[order.id]:
+            detail = f"paid {order.total}, {asked[order.id]} refunded on request, but the provider keeps {kept}"
+            violations.append(Violation("paid_orders_keep_their_price", order.id, detail))
+    return violations

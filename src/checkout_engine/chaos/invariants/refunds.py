@@ -1,0 +1,64 @@
+"""Refunds: never more than was captured, and our records equal the provider's."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from checkout_engine.chaos.invariants.model import COUNTED_REFUNDS, Violation
+from checkout_engine.chaos.records import ProviderRefund, RefundRow, World
+
+NEVER_SENT = frozenset({"failed", "canceled"})  # our refunds the provider refused (so holds no record of)
+
+
+def refunds_within_captured(world: World) -> list[Violation]:
+    """Refunds never exceed what was captured, per payment, at the provider and in our books."""
+    name = "refunds_within_captured"
+    at_provider: Counter[str] = Counter()
+    for refund in world.provider_refunds:
+        if refund.status in COUNTED_REFUNDS:
+            at_provider[refund.payment_id] += refund.amount
+    violations = [
+        Violation(name, payment.id, f"refunded {at_provider[payment.id]} of {payment.amount_received} captured")
+        for payment in world.provider_payments
+        if at_provider[payment.id] > payment.amount_received
+    ]
+    ours: Counter[str] = Counter()
+    for record in world.refunds:
+        if record.status in COUNTED_REFUNDS | {"requested"}:
+            ours[record.attempt_id] += record.amount
+    violations += [
+        Violation(name, attempt.id, f"our refunds {ours[attempt.id]} of {attempt.amount_received} captured")
+        for attempt in world.attempts
+        if ours[attempt.id] > attempt.amount_received
+    ]
+    return violations
+
+
+def _refund_problem(ours: RefundRow, theirs: ProviderRefund | None, payment_id: str | None) -> str | None:
+    if theirs is None:
+        return None if ours.status in NEVER_SENT else f"{ours.status} in our books, not at the provider"
+    if (ours.amount, ours.status, payment_id) != (theirs.amount, theirs.status, theirs.payment_id):
+        mine = f"{ours.amount}/{ours.status} on {payment_id}"
+        return f"ours {mine}, provider's {theirs.amount}/{theirs.status} on {theirs.payment_id}"
+    return None
+
+
+def refunds_match_provider(world: World) -> list[Violation]:
+    """Our refund records equal the provider's: the same refunds, amounts, statuses and payments."""
+    name = "refunds_match_provider"
+    theirs = {refund.id: refund for refund in world.provider_refunds}
+    payment_of = {attempt.id: attempt.provider_payment_id for attempt in world.attempts}
+    references = Counter(refund.provider_refund_id for refund in world.refunds if refund.provider_refund_id)
+    violations = [
+        Violation(name, ours.id, problem)
+        for ours in world.refunds
+        if (
+            problem := _refund_problem(ours, theirs.get(ours.provider_refund_id or ""), payment_of.get(ours.attempt_id))
+        )
+    ]
+    violations += [
+        Violation(name, refund.id, f"recorded {references[refund.id]} times in our books")
+        for refund in world.provider_refunds
+        if references[refund.id] != 1
+    ]
+    return violations

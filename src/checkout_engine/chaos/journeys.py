@@ -1,0 +1,150 @@
+"""What customers (and the support desk) do. Each journey returns its outcome: the order's last state the customer
+saw, or why it stopped early. Random choices come from the shopper's seeded ``rng``; pauses are load shaping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from checkout_engine.chaos import steps
+from checkout_engine.chaos.steps import JourneyEnded, Order, Shopper
+
+VISA = "pm_card_visa"
+DECLINED = "pm_card_chargeDeclined"
+THREE_D_SECURE = "pm_card_authenticationRequired"
+PAID = frozenset({"paid", "fulfillment_pending", "partially_fulfilled", "fulfilled"})
+SETTLED = frozenset({"fulfilled", "refunded", "partially_refunded", "cancelled_with_refund", "closed"})
+UNPAID_END = frozenset({"payment_failed", "expired", "cancelled"})
+DONE = SETTLED | UNPAID_END
+
+
+def _new_order(shopper: Shopper, *, first_timeout: float | None = None) -> Order:
+    cart_id, total = steps.fill_cart(shopper)
+    return steps.checkout(shopper, cart_id, total, first_timeout=first_timeout)
+
+
+def _pay_and_watch(shopper: Shopper, order: Order, method: str = VISA) -> str:
+    steps.pay(shopper, order, method)
+    return steps.wait_for(shopper, order, DONE)
+
+
+def pay(shopper: Shopper) -> str:
+    return _pay_and_watch(shopper, _new_order(shopper))
+
+
+def decline(shopper: Shopper) -> str:
+    """Declined; then gives up, tries another card on the same payment, or opens a new payment attempt."""
+    order = _new_order(shopper)
+    steps.pay(shopper, order, DECLINED)
+    choice = shopper.rng.random()
+    if choice < 0.35:
+        return "declined:" + steps.wait_for(shopper, order, UNPAID_END)
+    if choice < 0.65:
+        return _pay_and_watch(shopper, order)
+    retry = _retry_attempt(shopper, order)
+    return _pay_and_watch(shopper, retry) if isinstance(retry, Order) else retry
+
+
+def _retry_attempt(shopper: Shopper, order: Order) -> Order | str:
+    """A new payment attempt once the decline has landed, or the outcome when the order takes none."""
+    state = steps.wait_for(shopper, order, UNPAID_END)
+    retry = steps.new_attempt(shopper, order) if state in ("payment_failed", "expired") else None
+    return retry or f"declined:{state}"
+
+
+def two_tabs(shopper: Shopper) -> str:
+    """Declined, then a new payment attempt in one browser tab while the old payment is paid in another: two
+    payments succeed for one order, and exactly one may be kept."""
+    order = _new_order(shopper)
+    steps.pay(shopper, order, DECLINED)
+    retry = _retry_attempt(shopper, order)
+    if not isinstance(retry, Order):
+        return retry
+    first, second = (order, retry) if shopper.rng.random() < 0.5 else (retry, order)
+    steps.pay(shopper, first, VISA)
+    return _pay_and_watch(shopper, second)
+
+
+def three_d_secure(shopper: Shopper) -> str:
+    order = _new_order(shopper)
+    steps.pay(shopper, order, THREE_D_SECURE)
+    time.sleep(shopper.rng.uniform(0.1, 1.0))  # the customer in their bank's app
+    outcome = "succeed" if shopper.rng.random() < 0.7 else "fail"
+    shopper.sim.authenticate(order.intent_id, outcome)
+    return f"3ds_{outcome}:" + steps.wait_for(shopper, order, DONE)
+
+
+def delayed(shopper: Shopper) -> str:
+    """A payment that stays ``processing`` until it settles on its own, or at once by hand (racing the other)."""
+    order = _new_order(shopper)
+    method = "pm_delayed_succeeds" if shopper.rng.random() < 0.7 else "pm_delayed_fails"
+    steps.pay(shopper, order, method)
+    if shopper.rng.random() < 0.3:
+        shopper.sim.settle(order.intent_id)
+    return f"{method.removeprefix('pm_delayed_')}:" + steps.wait_for(shopper, order, DONE)
+
+
+def abandon(shopper: Shopper) -> str:
+    """Checks out and never pays: the reservation must expire and the stock come back."""
+    _new_order(shopper)
+    return "abandoned"
+
+
+def double_click(shopper: Shopper) -> str:
+    """Two checkouts with the same key at once; the answer book compares them."""
+    cart_id, total = steps.fill_cart(shopper)
+    call = steps.checkout_call(cart_id, total, f"double-{cart_id}")
+    with ThreadPoolExecutor(2) as clicks:
+        first, second = clicks.map(lambda _: shopper.store.idempotent(call, deadline=shopper.deadline()), range(2))
+    if (first.status, first.body) != (second.status, second.body):
+        return "double_click_answers_differ"
+    return _pay_and_watch(shopper, steps.order_from(first))
+
+
+def retry(shopper: Shopper) -> str:
+    """The first checkout's answer is lost (client timeout); the same key again, and once more after that."""
+    cart_id, total = steps.fill_cart(shopper)
+    call = steps.checkout_call(cart_id, total, f"retry-{cart_id}")
+    answer = shopper.store.idempotent(call, deadline=shopper.deadline(), first_timeout=shopper.rng.uniform(0.01, 0.3))
+    shopper.store.idempotent(call, deadline=shopper.deadline())
+    return _pay_and_watch(shopper, steps.order_from(answer))
+
+
+def refund(shopper: Shopper) -> str:
+    """A paid order refunded by support: in full or in part, sometimes sent twice with one key, sometimes followed
+    by a second partial refund of the rest."""
+    order = _new_order(shopper)
+    state = _pay_and_watch(shopper, order)
+    if state != "fulfilled":
+        return f"not_refunded:{state}"
+    rng = shopper.rng
+    amount = order.total if rng.random() < 0.4 or order.total < 2 else rng.randint(1, order.total - 1)
+    first = steps.refund(shopper, order, amount, key=f"refund-{order.id}-1")
+    if rng.random() < 0.5:
+        steps.refund(shopper, order, amount, key=f"refund-{order.id}-1")
+    if first.status == 201 and amount < order.total and rng.random() < 0.3:
+        steps.refund(shopper, order, order.total - amount, key=f"refund-{order.id}-2")
+    return "refund:" + steps.wait_for(shopper, order, frozenset({"refunded", "partially_refunded"}))
+
+
+Journey = Callable[[Shopper], str]
+JOURNEYS: dict[str, tuple[Journey, int]] = {  # kind: (journey, weight)
+    "pay": (pay, 3),
+    "decline": (decline, 2),
+    "two_tabs": (two_tabs, 1),
+    "3ds": (three_d_secure, 2),
+    "delayed": (delayed, 2),
+    "abandon": (abandon, 1),
+    "double_click": (double_click, 2),
+    "retry": (retry, 2),
+    "refund": (refund, 2),
+}
+
+
+def run_one(kind: str, shopper: Shopper) -> str:
+    journey, _ = JOURNEYS[kind]
+    try:
+        return journey(shopper)
+    except JourneyEnded as ended:
+        return ended.outcome
