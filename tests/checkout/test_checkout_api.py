@@ -1,5 +1,6 @@
 """`POST /v1/carts/{id}/checkout` as the contract writes it: one order with a frozen price, held stock and one
-payment intent at the provider, and Stripe's idempotency semantics."""
+payment intent at the provider, and Stripe's idempotency semantics. (A client-sent total that differs from the
+quote is a scenario: tests/scenarios/test_price_manipulation.py.)"""
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -66,23 +67,6 @@ def test_a_second_key_on_a_checked_out_cart_names_the_existing_order(shop: TestC
     error = assert_error(checkout(shop, cart_id, "key-2"), 409, "cart_already_checked_out")
     assert error["details"]["order_id"] == order_id
     assert_error(shop.put(f"/v1/carts/{cart_id}/items/SHIRT", json={"quantity": 1}), 409, "cart_frozen")
-
-
-def test_a_client_total_that_differs_from_the_quote_is_refused_and_nothing_is_held(
-    shop: TestClient, engine: Engine, sim: ProviderSimProcess
-) -> None:
-    cart_id = ready_cart(shop)
-    quote = shop.get(f"/v1/carts/{cart_id}").json()["quote"]
-    error = assert_error(checkout(shop, cart_id, "cheap", expected_total=1), 409, "price_changed")
-    assert error["details"]["quote"]["total"] == quote["total"] and error["details"]["expected_total"] == 1
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar() == 0
-        assert conn.execute(sa.select(inventory.c.reserved).where(inventory.c.sku == "SHIRT")).scalar() == 0
-    assert sim.stripe_client().v1.payment_intents.list(params={"limit": 10}).data == []
-    assert shop.get(f"/v1/carts/{cart_id}").json()["status"] == "open"
-    ok = checkout(shop, cart_id, "honest", expected_total=quote["total"])
-    assert ok.status_code == 201 and ok.json()["total"] == quote["total"]
-    assert intents_for(sim, ok.json()["order_id"])[0]["amount"] == quote["total"]
 
 
 def test_an_empty_cart_or_a_physical_cart_without_shipping_cannot_check_out(shop: TestClient) -> None:

@@ -1,6 +1,6 @@
-"""Reconciliation finds what webhooks missed: a dropped success is repaired to paid and fulfilled, a planted amount
-mismatch is flagged and never fulfilled, a refund made at the provider is found, webhook gaps are filled and
-counted, and two runs at once repair once."""
+"""Reconciliation's checks one by one: a planted amount mismatch is flagged and never fulfilled, a refund made at
+the provider is found, two runs at once repair once, and a stale pending order is swept. (A dropped success
+repaired by the workers' scheduled reconciliation is a scenario: tests/scenarios/test_dropped_webhook_reconciled.py.)"""
 
 import threading
 from datetime import timedelta
@@ -15,7 +15,6 @@ from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import (
     orders,
     reconciliation_findings,
-    reconciliation_runs,
     shipment_requests,
 )
 from checkout_engine.payments.provider import PaymentProvider
@@ -46,25 +45,6 @@ def dropped_paid_order(shop: TestClient, provider: PaymentProvider, wired: Pipel
     order = place(shop, {"SHIRT": 1, "EBOOK": 1})
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
     return order
-
-
-def test_a_dropped_success_webhook_is_repaired_to_paid_and_fulfilled(
-    shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline, settings: Settings
-) -> None:
-    order = dropped_paid_order(shop, provider, wired)
-    wired.pump()
-    assert order_state(engine, order["order_id"]) == "payment_pending"
-    summary = run(engine, provider, settings)
-    assert summary.error is None and summary.tally.repairs >= 1
-    wired.until(lambda: order_state(engine, order["order_id"]) == "fulfilled", what="fulfilment after the repair")
-    paid = next(t for t in transitions(engine, order["order_id"]) if t[1] == "paid")
-    assert paid[2] is not None  # a provider reference proves it
-    kinds = {kind for kind, _, _ in findings(engine)}
-    assert {"paid_mismatch", "webhook_gap"} <= kinds
-    with engine.connect() as conn:
-        stored = conn.execute(sa.select(reconciliation_runs)).mappings().one()
-    assert stored["status"] == "succeeded" and stored["checked"]["provider_payments"] >= 1
-    assert stored["checked"]["provider_events"] >= 2
 
 
 def test_a_planted_amount_mismatch_is_flagged_and_never_fulfilled(

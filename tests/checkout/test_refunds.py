@@ -1,44 +1,19 @@
-"""Refunds: an idempotent admin request makes a record and a job; the job survives a crash after the provider
-accepted it (exactly one refund at the provider); partial refunds add up and never exceed what was captured; the
-order follows the provider's confirmation."""
+"""Refunds: an idempotent admin request makes a record and a job; partial refunds add up and never exceed what was
+captured; the order follows the provider's confirmation; support's limit per order. (A refund job retried after its
+worker died is a scenario: tests/scenarios/test_refund_retry.py.)"""
 
-from datetime import timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from test_webhooks_to_order_truth import order_state, place
 
-from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import audit_log, jobs, refunds
-from checkout_engine.jobs.registry import HANDLERS
-from checkout_engine.jobs.worker import JobContext, Worker
-from checkout_engine.payments.model import ProviderRefund
+from checkout_engine.db.tables import audit_log
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.http import assert_error
 from support.pipeline import Pipeline
-from support.sweeps import housekeeping
-
-
-class ProcessDied(BaseException):
-    """Stands for SIGKILL: nothing after it runs."""
-
-
-class DiesAfterRefund:
-    """The real provider, except that the process dies right after the provider accepted a refund."""
-
-    def __init__(self, real: PaymentProvider) -> None:
-        self.real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def refund(self, payment_id: str, **kwargs: Any) -> ProviderRefund:
-        self.real.refund(payment_id, **kwargs)
-        raise ProcessDied("after the provider accepted the refund")
 
 
 def paid_order(shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline) -> dict[str, Any]:
@@ -77,38 +52,6 @@ def test_partial_refunds_add_up_to_a_full_refund_and_never_beyond(
     assert sorted(r.amount for r in at_provider) == sorted([1000, total - 1000])
     with engine.connect() as conn:
         assert conn.execute(sa.select(audit_log.c.action)).scalars().all().count("refund.request") == 2
-
-
-def test_a_refund_job_that_died_after_the_provider_accepted_it_makes_exactly_one_refund(
-    shop: TestClient,
-    engine: Engine,
-    provider: PaymentProvider,
-    wired: Pipeline,
-    settings: Settings,
-    admin_headers: dict[str, str],
-) -> None:
-    order = paid_order(shop, engine, provider, wired)
-    assert refund(shop, admin_headers, order["order_id"], order["total"], "r1").status_code == 201
-    doomed = Worker(
-        JobContext(engine, settings, provider_factory=lambda: DiesAfterRefund(provider)),
-        handlers=HANDLERS,
-        sweeps=housekeeping(settings),
-    )
-    with pytest.raises(ProcessDied):
-        doomed.drain()
-    with engine.begin() as conn:  # its lease runs out
-        conn.execute(
-            sa.update(jobs).where(jobs.c.status == "running").values(lease_expires_at=utcnow() - timedelta(seconds=1))
-        )
-    wired.until(lambda: order_state(engine, order["order_id"]) == "refunded", what="the refund to complete")
-    at_provider = (
-        wired.sim.stripe_client()
-        .v1.refunds.list(params={"payment_intent": order["payment"]["provider_payment_id"]})
-        .data
-    )
-    assert [r.amount for r in at_provider] == [order["total"]]
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(refunds.c.status)).scalars().all() == ["succeeded"]
 
 
 def test_a_refund_needs_a_key_a_reason_and_an_order_with_money(

@@ -1,6 +1,6 @@
-"""Browser abandonment before payment: an unpaid order's stock comes back after the reservation TTL, its intent is
-cancelled at the provider and the order becomes `expired`; a later payment attempt re-reserves or fails clearly.
-Money that already moved is never expired."""
+"""New payment attempts for an expired order: one re-reserves the stock with a new intent and replays by its key, one
+fails clearly when the stock is gone, and none is made without the order token. (Expiry itself — the abandoned
+order, and the paid one that must not expire — is a scenario: tests/scenarios/.)"""
 
 from datetime import timedelta
 from typing import Any
@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from checkout_engine.catalog.redemptions import redeemed_count
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import inventory, order_events, orders
+from checkout_engine.db.tables import inventory, orders
 from checkout_engine.db.tables import sweeps as sweeps_table
 from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
@@ -55,30 +54,6 @@ def new_attempt(client: TestClient, body: dict[str, Any], key: str) -> Any:
     )
 
 
-def test_an_unpaid_order_expires_its_stock_returns_and_its_intent_is_cancelled(
-    shop: TestClient, engine: Engine, settings: Settings, provider: PaymentProvider, sim: ProviderSimProcess
-) -> None:
-    cart_id = ready_cart(shop)
-    shop.put(f"/v1/carts/{cart_id}/coupon", json={"code": "TENOFF"})
-    body = checkout(shop, cart_id, "k").json()
-    assert state_and_reserved(engine, body["order_id"]) == ("payment_pending", 2)
-    assert run_worker(engine, settings, provider) == 0  # nothing is due yet
-    let_it_expire(engine)
-    assert run_worker(engine, settings, provider) == 1
-    assert state_and_reserved(engine, body["order_id"]) == ("expired", 0)
-    [intent] = intents_for(sim, body["order_id"])
-    assert intent["status"] == "canceled"
-    with engine.connect() as conn:
-        assert redeemed_count(conn, "TENOFF") == 0
-        last = conn.execute(sa.select(order_events).order_by(order_events.c.id.desc()).limit(1)).mappings().one()
-    assert (last["from_state"], last["to_state"], last["reason"]) == (
-        "payment_pending",
-        "expired",
-        "reservation_expired",
-    )
-    assert run_worker(engine, settings, provider) == 0  # expiring is done once
-
-
 def test_a_new_payment_attempt_re_reserves_the_stock_of_an_expired_order(
     shop: TestClient, engine: Engine, settings: Settings, provider: PaymentProvider, sim: ProviderSimProcess
 ) -> None:
@@ -113,14 +88,3 @@ def test_a_new_attempt_when_the_stock_is_gone_fails_clearly_and_changes_nothing(
 def test_a_payment_attempt_needs_the_order_token(shop: TestClient) -> None:
     body = checkout(shop, ready_cart(shop), "k").json()
     assert_error(new_attempt(shop, {**body, "order_token": "guess"}, "k2"), 404, "order_not_found")
-
-
-def test_an_order_whose_payment_already_succeeded_is_not_expired(
-    shop: TestClient, engine: Engine, settings: Settings, provider: PaymentProvider, sim: ProviderSimProcess
-) -> None:
-    body = checkout(shop, ready_cart(shop), "k").json()
-    provider.confirm(body["payment"]["provider_payment_id"], payment_method="pm_card_visa")
-    let_it_expire(engine)
-    run_worker(engine, settings, provider)
-    assert state_and_reserved(engine, body["order_id"]) == ("payment_pending", 2)
-    assert intents_for(sim, body["order_id"])[0]["status"] == "succeeded"

@@ -125,13 +125,3 @@ def test_two_workers_never_run_one_sweep_in_the_same_interval(engine: Engine) ->
     for thread in threads:
         thread.join(timeout=30)
     assert runs == ["ran"]
-
-
-def test_deduplicated_enqueues_keep_working_once_the_driver_prepares_the_statement(engine: Engine) -> None:
-    # psycopg prepares a statement on the server after a few executions; ON CONFLICT must still find the index.
-    with UnitOfWork(engine) as uow:
-        for n in range(20):
-            assert repository.enqueue(uow.connection, "note", {"n": n}, dedupe_key=f"note:{n}")
-            assert not repository.enqueue(uow.connection, "note", {"n": n}, dedupe_key=f"note:{n}")
-        uow.commit()
-    assert len(statuses(engine)) == 20
