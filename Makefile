@@ -28,5 +28,17 @@ test: lint
 unit: install
 	$(BIN)/pytest tests/unit
 
+# Benchmarks, by hand (never part of `make test`): tables on screen, JSON in bench/results/, the chart in docs/.
+# RECONCILE_ORDERS=100000 for the full reconciliation figure (about a quarter of an hour here).
+RECONCILE_ORDERS ?= 20000
+bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python bench/checkout_rate.py --levels 1 16 64
+	$(BIN)/python bench/webhook_ingest_rate.py --levels 1 16 64
+	$(BIN)/python bench/hot_sku.py --buyers 1000 --units 100
+	$(BIN)/python bench/reconcile_rate.py --orders $(RECONCILE_ORDERS)
+	$(BIN)/python bench/soak.py --minutes 10
+	$(BIN)/python bench/chart.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

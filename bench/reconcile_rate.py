@@ -11,7 +11,6 @@ bench/results/reconcile_rate.json.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import threading
 import time
@@ -21,10 +20,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from checkout_rate import RESULTS, fresh_database
+from harness import fresh_database, show, write_results
 from provider_sim_rate import simulator_process
-from rich.console import Console
-from rich.table import Table
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.engine import make_engine
@@ -170,13 +167,8 @@ def main() -> None:
         "rss_before_mib": round(before / 1024),
         "errors": summary.tally.errors,
     }
-    table = Table(title="reconciliation of pending orders on PostgreSQL against the simulator")
-    for column in result:
-        table.add_column(column, justify="right")
-    table.add_row(*(str(value) for value in result.values()))
-    Console().print(table)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "reconcile_rate.json").write_text(json.dumps({"reconcile": result}, indent=2) + "\n")
+    show("reconciliation of pending orders on PostgreSQL against the simulator", [result])
+    write_results("reconcile_rate", {"reconcile": result})
 
 
 if __name__ == "__main__":
