@@ -51,22 +51,28 @@ def get_products(conn: sa.Connection, skus: Iterable[str]) -> dict[str, Product]
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = conn.execute(sa.select(products).where(products.c.sku.in_(wanted))).mappings().all()
-    prices: dict[str, dict[str, int]] = {row["sku"]: {} for row in rows}
-    price_rows = conn.execute(sa.select(product_prices).where(product_prices.c.sku.in_(wanted))).mappings()
-    for price in price_rows:
-        prices[price["sku"]][price["currency"]] = price["unit_amount"]
-    return {
-        row["sku"]: Product(
-            sku=row["sku"],
-            name=row["name"],
-            kind=ProductKind(row["kind"]),
-            tax_class=TaxClass(row["tax_class"]),
-            active=row["active"],
-            prices=prices[row["sku"]],
+    # One round trip: each product once per price (or once with no price), folded back together below.
+    rows = conn.execute(
+        sa.select(products, product_prices.c.currency, product_prices.c.unit_amount)
+        .select_from(products.outerjoin(product_prices, product_prices.c.sku == products.c.sku))
+        .where(products.c.sku.in_(wanted))
+    ).mappings()
+    found: dict[str, Product] = {}
+    for row in rows:
+        product = found.setdefault(
+            row["sku"],
+            Product(
+                sku=row["sku"],
+                name=row["name"],
+                kind=ProductKind(row["kind"]),
+                tax_class=TaxClass(row["tax_class"]),
+                active=row["active"],
+                prices={},
+            ),
         )
-        for row in rows
-    }
+        if row["currency"] is not None:
+            product.prices[row["currency"]] = row["unit_amount"]
+    return found
 
 
 def get_product(conn: sa.Connection, sku: str) -> Product | None:
