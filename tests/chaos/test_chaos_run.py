@@ -11,17 +11,12 @@ from pathlib import Path
 SEED = 20261125
 # A 30 s run takes about a minute; the rest is headroom for a loaded 2-core machine. Draining is bounded inside.
 TIMEOUT_SECONDS = 170
-# `two_tabs` pays one order twice and makes the engine refund the payment it keeps (see
-# test_two_payments_for_one_order.py, xfail until fixed); leave it in once that is fixed.
-KNOWN_BUG_JOURNEYS = ("two_tabs",)
 
 
 def test_thirty_seconds_of_chaos_break_no_money_invariant(pg_url: str, tmp_path: Path) -> None:
     summary_path = tmp_path / "summary.json"
     command = [sys.executable, "-m", "checkout_engine.cli", "chaos", "--duration", "30", "--customers", "8"]
     command += ["--seed", str(SEED), "--database-url", pg_url, "--json", str(summary_path)]
-    for kind in KNOWN_BUG_JOURNEYS:
-        command += ["--skip", kind]
     run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
 
     assert run.returncode == 0, f"chaos run failed:\n{run.stdout[-8000:]}\n{run.stderr[-4000:]}"

@@ -48,13 +48,17 @@ def settle(
 ) -> Judgement:
     conn = uow.connection
     order = orders.get_order(uow, attempt.order_id)
-    others = [a for a in attempts.for_order(conn, order.id) if a.id != attempt.id]
     latest = attempts.latest_for_order(conn, order.id)
+    # Only a success can be an extra payment. The order keeps the attempt whose success made it paid, not just any
+    # other that succeeded (two tabs can pay both, in either order): an extra one must never pass for the keeper.
+    succeeded = current.status is PaymentStatus.SUCCEEDED
+    keeper = refunds.paying_attempt(uow, order.id) if succeeded else None
     verdict = judge(
         order.state,
         current.status,
         latest_attempt=latest is not None and latest.id == attempt.id,
-        paid_by_other=any(a.status == PaymentStatus.SUCCEEDED for a in others),
+        paid_by_other=keeper is not None and keeper.id != attempt.id,
+        refunded_as_duplicate=succeeded and refunds.duplicate_refund_decided(uow, attempt.id),
     )
     if verdict.action is Action.WAIT:
         return verdict
@@ -79,13 +83,6 @@ def settle(
     elif verdict.action is Action.REFUND_DUPLICATE:
         refreshed = attempts.get(conn, attempt.id)
         assert refreshed is not None
-        refunds.request_refund(
-            uow,
-            order,
-            amount=refreshed.amount_received,
-            reason=verdict.reason,
-            requested_by="system",
-            attempt=refreshed,
-        )
-        orders.flag_for_review(uow, orders.get_order(uow, order.id), reason=verdict.reason, actor=actor)
+        if refunds.refund_duplicate(uow, order, refreshed, reason=verdict.reason) is not None:
+            orders.flag_for_review(uow, orders.get_order(uow, order.id), reason=verdict.reason, actor=actor)
     return verdict

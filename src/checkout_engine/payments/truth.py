@@ -4,6 +4,9 @@ payment's current status, whatever order the events arrived in.
 The provider's word on money wins: a success after a decline, an expiry or a cancellation still makes the order
 paid (later steps decide whether to keep or refund the money). A failure only counts for the order's latest
 attempt while nothing better happened. Anything else is recorded as ignored, with the reason.
+
+An order keeps the one payment whose success made it paid; any other payment that succeeds for it is refunded in
+full, once, however often its success is seen again.
 """
 
 from __future__ import annotations
@@ -40,12 +43,25 @@ PAYABLE = frozenset(
 ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
 
 
-def judge(state: OrderState, status: PaymentStatus, *, latest_attempt: bool, paid_by_other: bool) -> Judgement:
+def judge(
+    state: OrderState,
+    status: PaymentStatus,
+    *,
+    latest_attempt: bool,
+    paid_by_other: bool,
+    refunded_as_duplicate: bool,
+) -> Judgement:
+    """``paid_by_other``: another attempt's success made the order paid (that one is kept, this one is extra).
+    ``refunded_as_duplicate``: this attempt's duplicate refund was already decided."""
     if state is S.DRAFT:
         return Judgement(Action.WAIT, "checkout still recording the intent")
     if status is PaymentStatus.SUCCEEDED:
         if state in PAYABLE:
             return Judgement(Action.PAY, "payment_succeeded" if state not in ENDED_UNPAID else "late_payment")
+        # A success seen again (a duplicate delivery, a replay, reconciliation) never refunds the kept payment, nor
+        # an extra one a second time.
+        if refunded_as_duplicate:
+            return Judgement(Action.NOTHING, "duplicate payment already refunded")
         if paid_by_other:
             return Judgement(Action.REFUND_DUPLICATE, "a second payment succeeded for a paid order")
         return Judgement(Action.NOTHING, f"already {state}")

@@ -1,14 +1,16 @@
-"""SQL for refund records."""
+"""SQL for refund records, and for the payment a refund of the order's own money goes against."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import refunds
+from checkout_engine.db.tables import order_events, refunds, webhook_events
 from checkout_engine.ids import new_id
+from checkout_engine.orders.model import OrderState
 
 R = refunds
 OPEN_OR_DONE = ("requested", "pending", "succeeded")  # every status that counts against what can be refunded
@@ -52,9 +54,10 @@ def insert(
     requested_by: str,
     status: str = "requested",
     provider_refund_id: str | None = None,
+    refund_id: str | None = None,
 ) -> Refund:
     now = utcnow()
-    refund_id = new_id("rf")
+    refund_id = refund_id or new_id("rf")
     conn.execute(
         R.insert().values(
             id=refund_id,
@@ -104,3 +107,19 @@ def update(
     if provider_refund_id is not None:
         values["provider_refund_id"] = provider_refund_id
     conn.execute(R.update().where(R.c.id == refund.id).values(**values))
+
+
+def paid_with(conn: sa.Connection, order_id: str, *, providers: Collection[str]) -> str | None:
+    """The provider payment id behind the order's paid transition: its reference is a provider event about that
+    payment (webhook, reconciliation) or the payment's own id (capture, reconciliation without events)."""
+    E, W = order_events, webhook_events
+    # The providers make the lookup use the unique (provider, event_id) index.
+    event = sa.and_(W.c.provider.in_(providers), W.c.event_id == E.c.provider_event_id)
+    query = (
+        sa.select(sa.func.coalesce(W.c.object_id, E.c.provider_event_id))
+        .select_from(E.outerjoin(W, event))
+        .where(E.c.order_id == order_id, E.c.to_state == OrderState.PAID.value)
+        .order_by(E.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()

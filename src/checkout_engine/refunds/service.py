@@ -59,9 +59,29 @@ def check_support_limit(uow: UnitOfWork, principal: Principal, order_id: str, am
         )
 
 
+def duplicate_refund_id(attempt_id: str) -> str:
+    """An extra payment is refunded once: its refund's id, and so the provider's idempotency key, derives from the
+    attempt, and the primary key refuses a second one."""
+    return f"rf_duplicate_{attempt_id}"
+
+
+def duplicate_refund_decided(uow: UnitOfWork, attempt_id: str) -> bool:
+    return repo.get(uow.connection, duplicate_refund_id(attempt_id)) is not None
+
+
 def paying_attempt(uow: UnitOfWork, order_id: str) -> PaymentAttempt | None:
-    """The attempt whose money the order holds: the first that succeeded."""
-    return next((a for a in attempts.for_order(uow.connection, order_id) if a.status == "succeeded"), None)
+    """The attempt whose money the order holds: the one whose success made it paid, not merely the first created
+    (two tabs can pay a newer attempt first). Any other succeeded attempt is extra and refunded as a duplicate."""
+    conn = uow.connection
+    order_attempts = attempts.for_order(conn, order_id)
+    if payment_id := repo.paid_with(conn, order_id, providers={a.provider for a in order_attempts}):
+        keeper = next((a for a in order_attempts if a.provider_payment_id == payment_id), None)
+        if keeper is not None:
+            return keeper
+    # No paid transition naming one of our payments (not paid yet, older records): the first success not refunded
+    # as a duplicate.
+    succeeded = [a for a in order_attempts if a.status == "succeeded"]
+    return next((a for a in succeeded if not duplicate_refund_decided(uow, a.id)), None)
 
 
 def refundable(uow: UnitOfWork, attempt: PaymentAttempt) -> int:
@@ -76,6 +96,7 @@ def request_refund(
     reason: str,
     requested_by: str,
     attempt: PaymentAttempt | None = None,
+    refund_id: str | None = None,
 ) -> Refund:
     """Record a refund and queue its submission. Concurrent requests for one order queue on the order's row."""
     order = orders.get_order(uow, order.id, for_update=True)
@@ -96,9 +117,28 @@ def request_refund(
         currency=attempt.currency,
         reason=reason,
         requested_by=requested_by,
+        refund_id=refund_id,
     )
     jobs.enqueue(uow.connection, SUBMIT_REFUND, {"refund_id": refund.id}, dedupe_key=f"{SUBMIT_REFUND}:{refund.id}")
     return refund
+
+
+def refund_duplicate(uow: UnitOfWork, order: Order, attempt: PaymentAttempt, *, reason: str) -> Refund | None:
+    """Give back what is left of a payment that succeeded for an order another payment paid; None when that was
+    decided before (or nothing is left). Decided under the order's lock, so racing deliveries refund it once."""
+    order = orders.get_order(uow, order.id, for_update=True)
+    left = refundable(uow, attempt)
+    if duplicate_refund_decided(uow, attempt.id) or left <= 0:
+        return None
+    return request_refund(
+        uow,
+        order,
+        amount=left,
+        reason=reason,
+        requested_by="system",
+        attempt=attempt,
+        refund_id=duplicate_refund_id(attempt.id),
+    )
 
 
 STATUS = {
