@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine, make_url
 
@@ -22,6 +23,10 @@ from support.provider_sim_process import ProviderSimProcess
 
 ADMIN_KEY = "test-bootstrap-admin-key"
 PG_ADMIN_URL = os.environ.get("CHECKOUT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+# Hypothesis profiles, registered here so that `--hypothesis-profile` finds them: `long` explores deeply
+# (tests/model runs a bounded CI budget otherwise; see tests/model/test_checkout_model.py).
+hypothesis_settings.register_profile("long", max_examples=200, stateful_step_count=50, deadline=None)
 
 
 def _admin_engine() -> Engine:
