@@ -104,6 +104,14 @@ def latest_for_order(conn: sa.Connection, order_id: str) -> PaymentAttempt | Non
     return attempts[-1] if attempts else None
 
 
+def latest_for_orders(conn: sa.Connection, order_ids: list[str]) -> dict[str, PaymentAttempt]:
+    """The latest attempt of each of many orders, in one query (orders without one are left out)."""
+    rows = conn.execute(
+        sa.select(A).where(A.c.order_id.in_(order_ids)).order_by(A.c.order_id, A.c.created_at, A.c.id)
+    ).mappings()
+    return {row["order_id"]: _attempt(row) for row in rows}  # the last row of each order wins
+
+
 def record_provider_state(
     conn: sa.Connection, attempt: PaymentAttempt, payment: ProviderPayment, *, expected_status: str | None = None
 ) -> PaymentAttempt | None:

@@ -14,6 +14,8 @@ from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
+from checkout_engine.payments.model import PaymentStatus, ProviderPayment
 from checkout_engine.payments.truth import Action as Verdict
 from checkout_engine.reconciliation.model import Action, Finding, Kind
 from checkout_engine.reconciliation.references import settle_as_reconciliation
@@ -23,9 +25,12 @@ NAME = "pending_payments"
 PAGE = 500
 PARALLEL = 8  # below the engine's pool, which the worker and the API share
 WAITING = (OrderState.PAYMENT_PENDING.value, OrderState.PAYMENT_AUTHORIZED.value)
+# Provider statuses that change no order (the judgement waits for them): unchanged, they need no transaction.
+UNDECIDED = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING})
 
 
-def _stale_orders(run: Run) -> Iterator[str]:
+def _stale_pages(run: Run) -> Iterator[list[PaymentAttempt]]:
+    """The latest attempts of stale waiting orders, a page at a time (two queries a page)."""
     cutoff = utcnow() - timedelta(seconds=run.settings.reconcile_pending_after_seconds)
     after = ""
     while True:
@@ -40,27 +45,38 @@ def _stale_orders(run: Run) -> Iterator[str]:
                 .scalars()
                 .all()
             )
-        yield from page
+            latest = attempts.latest_for_orders(conn, list(page)) if page else {}
+        run.tally.saw(NAME, len(page))
+        yield [a for a in (latest.get(order_id) for order_id in page) if a and a.provider_payment_id]
         if len(page) < PAGE:
             return
         after = page[-1]
 
 
 def check(run: Run) -> None:
-    # Each order is its own provider call and transaction: a few at a time hide the round trips.
+    # Each order is its own provider call: a few at a time hide the round trips. A page is finished before the
+    # next is read, so memory stays flat however many orders wait.
     with ThreadPoolExecutor(PARALLEL) as pool:
-        for _ in pool.map(lambda order_id: _sweep(run, order_id), _stale_orders(run)):
-            run.tally.saw(NAME)
+        for page in _stale_pages(run):
+            for _ in pool.map(lambda attempt: _sweep(run, attempt), page):
+                pass
 
 
-def _sweep(run: Run, order_id: str) -> None:
-    with UnitOfWork(run.engine) as uow:
-        attempt = attempts.latest_for_order(uow.connection, order_id)
-    if attempt is None or attempt.provider_payment_id is None:
-        return
+def _unchanged(attempt: PaymentAttempt, current: ProviderPayment) -> bool:
+    return current.status in UNDECIDED and (current.status.value, current.raw_status) == (
+        attempt.status,
+        attempt.raw_status,
+    )
+
+
+def _sweep(run: Run, attempt: PaymentAttempt) -> None:
+    assert attempt.provider_payment_id is not None
     current = run.provider.retrieve(attempt.provider_payment_id)
+    if _unchanged(attempt, current):
+        return  # still waiting on the customer or the bank, as we already knew
     with UnitOfWork(run.engine) as uow:
-        before = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == order_id)).scalar_one()
+        conn = uow.connection
+        before = conn.execute(sa.select(orders.c.state).where(orders.c.id == attempt.order_id)).scalar_one()
         verdict = settle_as_reconciliation(uow, attempt, current, run.settings)
         if verdict is None:
             return  # settled by a webhook or another run a moment ago
@@ -69,9 +85,9 @@ def _sweep(run: Run, order_id: str) -> None:
         run.report(
             Finding(
                 Kind.PENDING_PAYMENT,
-                order_id,
+                attempt.order_id,
                 Action.AUTO_REPAIRED,
-                order_id,
+                attempt.order_id,
                 believed={"state": before},
                 provider_says={"status": current.raw_status},
             )
