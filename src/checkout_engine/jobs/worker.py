@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from checkout_engine.settings import Settings
 log = structlog.get_logger(__name__)
 
 IDLE_POLL_SECONDS = 0.5  # how long an idle worker waits before looking for due work again
+# How often a busy job loop asks whether a sweep is due: each ask is a transaction per sweep, which must not be
+# paid again for every job (sweep intervals are many seconds; a second late is nothing).
+SWEEP_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -78,6 +82,7 @@ class Worker:
         self.policy = policy or RetryPolicy()
         self.lease = lease
         self.owner = owner or default_owner()
+        self._sweep_rows: set[str] = set()  # sweeps whose row this loop already made sure exists
 
     def run_once(self) -> int:
         """Claim and run at most one due job; returns how many it ran (0 or 1)."""
@@ -131,7 +136,10 @@ class Worker:
         now = utcnow()
         with UnitOfWork(self.context.engine) as uow:
             conn = uow.connection
-            conn.execute(dialect_insert(conn, sweeps).values(name=sweep.name, next_run_at=now).on_conflict_do_nothing())
+            if sweep.name not in self._sweep_rows:
+                conn.execute(
+                    dialect_insert(conn, sweeps).values(name=sweep.name, next_run_at=now).on_conflict_do_nothing()
+                )
             claimed = conn.execute(
                 sweeps.update()
                 .where(sweeps.c.name == sweep.name, sweeps.c.next_run_at <= now)
@@ -139,6 +147,7 @@ class Worker:
                 .returning(sweeps.c.name)
             ).first()
             uow.commit()
+        self._sweep_rows.add(sweep.name)
         return claimed is not None
 
     def drain(self, *, max_jobs: int = 10_000) -> int:
@@ -151,9 +160,12 @@ class Worker:
     def run_forever(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: sweeps when due, jobs while there are any, a short idle wait otherwise.
         A job in flight when ``stop`` is set finishes before the loop ends."""
+        next_sweep_check = 0.0
         while not stop.is_set():
             try:
-                self.run_due_sweeps()
+                if time.monotonic() >= next_sweep_check:
+                    self.run_due_sweeps()
+                    next_sweep_check = time.monotonic() + SWEEP_CHECK_SECONDS
                 if not self.run_once():
                     stop.wait(IDLE_POLL_SECONDS)
             except Exception:  # the database went away, the pool ran dry...: keep the loop alive, back off
