@@ -90,12 +90,15 @@ class Journeys:
             self.done += 1
 
 
-def fulfilled(database_url: str) -> int:
+def outcome(database_url: str) -> tuple[dict[str, int], int]:
+    """Orders by state, and jobs still queued: whether webhooks and workers kept up with the arrivals."""
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        count: int = conn.execute(sa.text("SELECT count(*) FROM orders WHERE state = 'fulfilled'")).scalar_one()
+        rows = conn.execute(sa.text("SELECT state, count(*) FROM orders GROUP BY state")).tuples()
+        states: dict[str, int] = {state: count for state, count in rows}
+        queued: int = conn.execute(sa.text("SELECT count(*) FROM jobs WHERE status = 'queued'")).scalar_one()
     engine.dispose()
-    return count
+    return states, queued
 
 
 def main() -> None:
@@ -134,7 +137,7 @@ def main() -> None:
                 time.sleep(0.01)  # pacing of the arrival clock, not synchronisation
         elapsed = time.perf_counter() - began
         samples.append({"at_s": round(elapsed), "api_mib": rss_mib(served.pid), "worker_mib": rss_mib(worker_pid)})
-        done_orders = fulfilled(database_url)
+        states, backlog = outcome(database_url)
     after_first_minute = next(sample for sample in samples if sample["at_s"] >= min(60, seconds / 2))
     last = samples[-1]
     growth = {name: round(last[name] / after_first_minute[name] - 1, 3) for name in ("api_mib", "worker_mib")}
@@ -143,7 +146,8 @@ def main() -> None:
         "rate_per_s": rate,
         "journeys": journeys.done,
         "failed": journeys.failed,
-        "fulfilled_orders": done_orders,
+        "fulfilled_orders": states.get("fulfilled", 0),
+        "jobs_queued_at_end": backlog,
         "api_mib_at_1min": after_first_minute["api_mib"],
         "api_mib_end": last["api_mib"],
         "api_growth": growth["api_mib"],
@@ -154,7 +158,7 @@ def main() -> None:
     passed = journeys.failed == 0 and all(value <= GROWTH_LIMIT for value in growth.values())
     row["passed"] = passed
     show(f"soak: {args.minutes:g} minutes at {rate:g} journeys/s", [row])
-    write_results("soak", {"soak": row, "samples": samples})
+    write_results("soak", {"soak": row, "orders_by_state": states, "samples": samples})
     if not passed:
         sys.exit(1)
 
