@@ -2,6 +2,9 @@
 
 No code outside a unit of work commits. Services receive the unit of work and read or write through its
 connection; work that must happen later is written as a row in the same transaction, never done mid-way.
+
+The connection is taken from the pool at first use, not on entering: a request whose unit of work is opened by
+the framework but never used (a refused request) costs no connection, and opening it costs no thread hop.
 """
 
 from __future__ import annotations
@@ -15,37 +18,52 @@ from sqlalchemy import Connection, Engine, RootTransaction
 class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._open = False
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
 
     def __enter__(self) -> Self:
-        self._connection = self._engine.connect()
-        self._transaction = self._connection.begin()
+        self._open = True
         return self
 
     @property
     def connection(self) -> Connection:
-        if self._connection is None:
+        if not self._open:
             raise RuntimeError("the unit of work is not open")
+        if self._connection is None:
+            self._connection = self._engine.connect()
+            self._transaction = self._connection.begin()
         return self._connection
 
     @property
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    def commit(self) -> None:
-        if self._transaction is None:
-            raise RuntimeError("the unit of work is not open")
-        self._transaction.commit()
+    @property
+    def needs_rollback(self) -> bool:
+        """Whether closing would talk to the database: a transaction was begun and neither committed nor undone."""
+        return self._transaction is not None and self._transaction.is_active
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def commit(self) -> None:
+        if not self._open:
+            raise RuntimeError("the unit of work is not open")
+        if self._transaction is not None:
+            self._transaction.commit()
+
+    def close(self) -> None:
+        """Roll back whatever was not committed and give the connection back to the pool."""
         try:
-            if self._transaction is not None and self._transaction.is_active:
+            if self.needs_rollback:
+                assert self._transaction is not None
                 self._transaction.rollback()
         finally:
             if self._connection is not None:
                 self._connection.close()
+            self._open = False
             self._connection = None
             self._transaction = None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
