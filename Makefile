@@ -29,9 +29,11 @@ unit: install
 	$(BIN)/pytest tests/unit
 
 # Benchmarks, by hand (never part of `make test`): tables on screen, JSON in bench/results/, the chart in docs/.
+# The load comes from wrk (Debian's package), installed here when missing.
 # RECONCILE_ORDERS=100000 for the full reconciliation figure (about a quarter of an hour here).
 RECONCILE_ORDERS ?= 20000
 bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/checkout_rate.py --levels 1 16 64
 	$(BIN)/python bench/webhook_ingest_rate.py --levels 1 16 64

@@ -1,28 +1,25 @@
 """End-to-end checkouts per second over HTTP on PostgreSQL, beside pgbench running the same writes.
 
-    .venv/bin/python bench/checkout_rate.py --levels 1 16 64 --seconds 15 --api-workers 2
+    .venv/bin/python bench/checkout_rate.py --levels 1 16 64 --seconds 12 --api-workers 2
 
 Starts its own database (dropped afterwards), the provider simulator and `checkout-engine serve` as separate
 processes, prepares ready carts (not timed), then for each concurrency level posts
-`POST /v1/carts/{id}/checkout` (each creating the provider intent at the simulator) from N clients for a fixed
-time. Alongside: CPU milliseconds per checkout spent by the API, the simulator and PostgreSQL, and the SQL
-statements and commits per checkout from the engine's own counters. Then pgbench runs the checkout's writes (the
-cart's idempotency key, guarded stock decrement, order, pricing snapshot with its lines, state event,
-reservation, payment attempt, outbox job, stored answer) as one transaction at the same concurrency, and the
-ratio engine / pgbench is printed. JSON goes to bench/results/checkout_rate.json.
+`POST /v1/carts/{id}/checkout` (each creating the provider intent at the simulator) from N connections for a
+fixed time (wrk sends them: bench/load.py). Alongside: CPU milliseconds per checkout spent by the API, the
+simulator and PostgreSQL, and the SQL statements and commits per checkout from the engine's own counters. Then
+pgbench runs the checkout's writes (the cart's idempotency key, guarded stock decrement, order, pricing snapshot
+with its lines, state event, reservation, payment attempt, outbox job, stored answer) as one transaction at the
+same concurrency, and the ratio engine / pgbench is printed. JSON goes to bench/results/checkout_rate.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import httpx
+from carts import ready_carts
 from harness import (
     ADMIN_KEY,
     CpuMeter,
@@ -30,14 +27,13 @@ from harness import (
     Served,
     api_process,
     fresh_database,
-    latency_summary,
     pgbench,
     show,
     write_results,
 )
+from load import Prepared, replay
 from provider_sim_rate import simulator_process
 
-ADDRESS = {"name": "Bench", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 SKUS = [f"BENCH-{n}" for n in range(1, 51)]  # buyers spread over a catalog; bench/hot_sku.py is the one-SKU case
 
 PGBENCH_CHECKOUT = """
@@ -70,14 +66,6 @@ END;
 """
 
 
-@dataclass
-class Level:
-    concurrency: int
-    latencies: list[float] = field(default_factory=list)
-    failures: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 def seed(http: httpx.Client, stock: int) -> None:
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     puts: list[tuple[str, dict[str, object]]] = [
@@ -93,57 +81,9 @@ def seed(http: httpx.Client, stock: int) -> None:
         http.put(f"/admin/v1/{path}", json=body, headers=admin).raise_for_status()
 
 
-def ready_cart(http: httpx.Client, number: int) -> str:
-    cart_id: str = http.post("/v1/carts", json={"currency": "EUR", "country": "DE"}).json()["id"]
-    http.put(f"/v1/carts/{cart_id}/items/{SKUS[number % len(SKUS)]}", json={"quantity": 1}).raise_for_status()
-    http.put(f"/v1/carts/{cart_id}/shipping", json={"address": ADDRESS, "method": "std"}).raise_for_status()
-    return cart_id
-
-
-class CartSupply:
-    """Ready carts made ahead of time, handed out one per checkout."""
-
-    def __init__(self, url: str, count: int) -> None:
-        local = threading.local()
-
-        def make(number: int) -> str:
-            if not hasattr(local, "http"):
-                local.http = httpx.Client(base_url=url, timeout=30)
-            return ready_cart(local.http, number)
-
-        with ThreadPoolExecutor(8) as pool:
-            self._carts = list(pool.map(make, range(count)))
-        self._lock = threading.Lock()
-
-    def take(self) -> str | None:
-        with self._lock:
-            return self._carts.pop() if self._carts else None
-
-
-def run_level(served: Served, supply: CartSupply, concurrency: int, seconds: float) -> tuple[Level, float, int]:
-    level = Level(concurrency)
-    deadline = time.perf_counter() + seconds
-
-    def customer() -> None:
-        with httpx.Client(base_url=served.url, timeout=60) as http:
-            while time.perf_counter() < deadline:
-                cart_id = supply.take()
-                if cart_id is None:
-                    return
-                started = time.perf_counter()
-                response = http.post(f"/v1/carts/{cart_id}/checkout", headers={"Idempotency-Key": cart_id}, json={})
-                took = time.perf_counter() - started
-                with level.lock:
-                    level.latencies.append(took)
-                    level.failures += response.status_code != 201
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=customer) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return level, time.perf_counter() - began, len(level.latencies)
+def checkouts(carts: list[str]) -> list[Prepared]:
+    """One checkout per cart, each with its own key: every request creates an order (none is a replay)."""
+    return [Prepared("POST", f"/v1/carts/{cart}/checkout", "{}", {"Idempotency-Key": cart}) for cart in carts]
 
 
 @contextmanager
@@ -159,34 +99,37 @@ def engine_under_test(api_workers: int) -> Iterator[tuple[str, Served, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 16, 64])
-    parser.add_argument("--seconds", type=float, default=15, help="timed seconds per level")
-    parser.add_argument("--carts", type=int, default=6000, help="ready carts prepared before timing")
+    parser.add_argument("--seconds", type=int, default=12, help="timed seconds per level")
+    parser.add_argument("--carts", type=int, default=4000, help="ready carts prepared per level, before timing")
     parser.add_argument("--api-workers", type=int, default=2, help="`serve --workers`")
     args = parser.parse_args()
     rows = []
     with engine_under_test(args.api_workers) as (database_url, served, sim_pid):
         with httpx.Client(base_url=served.url, timeout=30) as http:
-            seed(http, stock=args.carts)
-        supply = CartSupply(served.url, args.carts)
-        for concurrency in args.levels:
+            seed(http, stock=args.carts * len(args.levels))
+        supply = ready_carts(served.url, args.carts * len(args.levels), sku_of=lambda n: SKUS[n % len(SKUS)])
+        for number, concurrency in enumerate(args.levels):
+            carts = supply[number * args.carts : (number + 1) * args.carts]
             meter = CpuMeter({"api": served.pid, "simulator": sim_pid}, database_url)
             trips = RoundTrips(served.url)
             meter.start()
             trips.start()
-            level, elapsed, done = run_level(served, supply, concurrency, args.seconds)
+            load = replay(served.url, checkouts(carts), connections=concurrency, seconds=args.seconds)
             cpu = meter.stop()
+            done = load.requests
             row: dict[str, object] = {
                 "concurrency": concurrency,
                 "checkouts": done,
-                "failures": level.failures,
-                "per_second": round(done / elapsed, 1),
-                **latency_summary(level.latencies),
+                "failures": load.failures,
+                "per_second": load.per_second,
+                "p50_ms": load.p50_ms,
+                "p99_ms": load.p99_ms,
                 **{f"cpu_ms_{name}": round(seconds * 1000 / max(done, 1), 2) for name, seconds in cpu.items()},
                 **trips.stop(done),
             }
-            database = pgbench(database_url, PGBENCH_CHECKOUT, clients=concurrency, seconds=int(args.seconds))
+            database = pgbench(database_url, PGBENCH_CHECKOUT, clients=concurrency, seconds=args.seconds)
             row["pgbench_per_second"] = database["per_second"]
-            row["ratio_to_pgbench"] = round(float(str(row["per_second"])) / database["per_second"], 3)
+            row["ratio_to_pgbench"] = round(load.per_second / database["per_second"], 3)
             rows.append(row)
     show("checkouts over HTTP on PostgreSQL (provider intent at the simulator included) vs pgbench", rows)
     write_results("checkout_rate", {"api_workers": args.api_workers, "checkout": rows})

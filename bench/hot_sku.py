@@ -16,16 +16,15 @@ import asyncio
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import sqlalchemy as sa
+from carts import ready_carts
 from harness import ADMIN_KEY, api_process, fresh_database, latency_summary, show, write_results
 from provider_sim_rate import simulator_process
 
 SKU = "HOT-1"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-ADDRESS = {"name": "Bench", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 
 
 def seed(url: str, units: int, buyers: int) -> None:
@@ -37,18 +36,6 @@ def seed(url: str, units: int, buyers: int) -> None:
             (f"inventory/{SKU}", {"on_hand": buyers, "reason": "bench: room for every cart"}),
         ]:
             http.put(f"/admin/v1/{path}", json=body, headers=ADMIN).raise_for_status()
-
-
-def ready_carts(url: str, buyers: int) -> list[str]:
-    def one(_: int) -> str:
-        with httpx.Client(base_url=url, timeout=30) as http:
-            cart_id: str = http.post("/v1/carts", json={"currency": "EUR", "country": "DE"}).json()["id"]
-            http.put(f"/v1/carts/{cart_id}/items/{SKU}", json={"quantity": 1}).raise_for_status()
-            http.put(f"/v1/carts/{cart_id}/shipping", json={"address": ADDRESS, "method": "std"}).raise_for_status()
-            return cart_id
-
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(one, range(buyers)))
 
 
 async def rush(url: str, carts: list[str]) -> tuple[list[tuple[int, str]], list[float], float]:
@@ -102,7 +89,7 @@ def main() -> None:
         api_process(database_url, sim_url, workers=args.api_workers) as served,
     ):
         seed(served.url, args.units, args.buyers)
-        carts = ready_carts(served.url, args.buyers)
+        carts = ready_carts(served.url, args.buyers, sku_of=lambda _: SKU)
         with httpx.Client(base_url=served.url, timeout=30) as http:  # now only `units` remain for the rush
             body = {"on_hand": args.units, "reason": "bench: the drop"}
             http.put(f"/admin/v1/inventory/{SKU}", json=body, headers=ADMIN).raise_for_status()

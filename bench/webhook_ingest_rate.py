@@ -1,12 +1,13 @@
 """Signed webhook deliveries accepted per second on PostgreSQL (verify, store, dedupe, enqueue; no processing),
 beside pgbench running the same writes.
 
-    .venv/bin/python bench/webhook_ingest_rate.py --levels 16 --seconds 15 --api-workers 2
+    .venv/bin/python bench/webhook_ingest_rate.py --levels 16 --seconds 12 --api-workers 2
 
-Starts its own database and `checkout-engine serve`, then posts distinct signed events from N clients for a fixed
-time, with the API's CPU milliseconds per delivery and the engine's statements and commits per delivery. pgbench
-then runs one ingest's writes (the upsert on the event id and the outbox job) as one transaction at the same
-concurrency, and the ratio engine / pgbench is printed. JSON goes to bench/results/webhook_ingest_rate.json.
+Starts its own database and `checkout-engine serve`, then posts distinct signed events from N connections for a
+fixed time (wrk replays them: bench/load.py), with the API's CPU milliseconds per delivery and the engine's
+statements and commits per delivery. pgbench then runs one ingest's writes (the upsert on the event id and the
+outbox job) as one transaction at the same concurrency, and the ratio engine / pgbench is printed. JSON goes to
+bench/results/webhook_ingest_rate.json.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import threading
 import time
 
-import httpx
-from harness import CpuMeter, RoundTrips, api_process, fresh_database, latency_summary, pgbench, show, write_results
+from harness import CpuMeter, RoundTrips, api_process, fresh_database, pgbench, show, write_results
+from load import Prepared, replay
 
 from checkout_engine.webhooks.signature import signature_header
 
@@ -64,39 +64,22 @@ def event(number: int) -> bytes:
     ).encode()
 
 
-def run_level(url: str, concurrency: int, seconds: float, numbers: itertools.count[int]) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def sender() -> None:
-        nonlocal failures
-        with httpx.Client(base_url=url, timeout=30) as http:
-            while time.perf_counter() < deadline:
-                with lock:
-                    number = next(numbers)
-                body = event(number)
-                header = signature_header(body, secret=SECRET, timestamp=int(time.time()))
-                started = time.perf_counter()
-                response = http.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": header})
-                took = time.perf_counter() - started
-                with lock:
-                    latencies.append(took)
-                    failures += response.status_code != 200
-
-    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, failures
+def signed_deliveries(numbers: itertools.count[int], count: int) -> list[Prepared]:
+    """Distinct events, signed now (well within the signature tolerance of the level about to run)."""
+    now = int(time.time())
+    deliveries = []
+    for number in itertools.islice(numbers, count):
+        body = event(number)
+        signature = signature_header(body, secret=SECRET, timestamp=now)
+        deliveries.append(Prepared("POST", "/webhooks/stripe", body.decode(), {"Stripe-Signature": signature}))
+    return deliveries
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[16])
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=int, default=12)
+    parser.add_argument("--deliveries", type=int, default=40_000, help="signed events prepared per level")
     parser.add_argument("--api-workers", type=int, default=2)
     args = parser.parse_args()
     rows = []
@@ -112,23 +95,27 @@ def main() -> None:
             trips = RoundTrips(served.url)
             meter.start()
             trips.start()
-            began = time.perf_counter()
-            latencies, failures = run_level(served.url, concurrency, args.seconds, numbers)
-            elapsed = time.perf_counter() - began
+            load = replay(
+                served.url,
+                signed_deliveries(numbers, args.deliveries),
+                connections=concurrency,
+                seconds=args.seconds,
+            )
             cpu = meter.stop()
-            done = len(latencies)
+            done = load.requests
             row: dict[str, object] = {
                 "concurrency": concurrency,
                 "deliveries": done,
-                "failures": failures,
-                "per_second": round(done / elapsed, 1),
-                **latency_summary(latencies),
+                "failures": load.failures,
+                "per_second": load.per_second,
+                "p50_ms": load.p50_ms,
+                "p99_ms": load.p99_ms,
                 **{f"cpu_ms_{name}": round(used * 1000 / max(done, 1), 2) for name, used in cpu.items()},
                 **trips.stop(done),
             }
-            database = pgbench(database_url, PGBENCH_INGEST, clients=concurrency, seconds=int(args.seconds))
+            database = pgbench(database_url, PGBENCH_INGEST, clients=concurrency, seconds=args.seconds)
             row["pgbench_per_second"] = database["per_second"]
-            row["ratio_to_pgbench"] = round(done / elapsed / database["per_second"], 3)
+            row["ratio_to_pgbench"] = round(load.per_second / database["per_second"], 3)
             rows.append(row)
     show("signed webhook deliveries accepted on PostgreSQL vs pgbench", rows)
     write_results("webhook_ingest_rate", {"api_workers": args.api_workers, "webhook_ingest": rows})
