@@ -116,7 +116,8 @@ def main() -> None:
         api_process(database_url, sim_url, workers=args.api_workers, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET) as served,
         worker_process(database_url, sim_url, concurrency=4, CHECKOUT_SWEEP_INTERVAL_SECONDS="5") as worker_pid,
     ):
-        webhooks = {"url": f"{served.url}/webhooks/stripe", "secret": SECRET}
+        # Many deliveries in flight at once, as Stripe sends them: one at a time would be the bottleneck.
+        webhooks = {"url": f"{served.url}/webhooks/stripe", "secret": SECRET, "concurrency": 16}
         httpx.put(f"{sim_url}/_sim/webhooks", json=webhooks, timeout=10).raise_for_status()
         seed(served.url)
         journeys = Journeys(served.url, sim_url)

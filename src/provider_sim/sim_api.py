@@ -47,6 +47,7 @@ class WebhookUpdate(_Strict):
     backoff_max_ms: int | None = Field(default=None, ge=1)
     timeout_ms: int | None = Field(default=None, ge=1)
     max_attempts: int | None = Field(default=None, ge=1)
+    concurrency: int | None = Field(default=None, ge=1, le=64)
 
 
 _NULLABLE = frozenset({"url", "max_attempts"})

@@ -23,6 +23,7 @@ class WebhookSettings:
     backoff_max_ms: int = 5000
     timeout_ms: int = 5000
     max_attempts: int | None = None
+    concurrency: int = 1  # deliveries in flight at once; 1 keeps due order exact (Stripe sends many at once)
 
     @classmethod
     def from_config(cls, config: SimConfig) -> WebhookSettings:

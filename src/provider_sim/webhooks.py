@@ -56,6 +56,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         self._sequence = itertools.count()
         self._generation = 0
+        self._in_flight: set[asyncio.Task[bool]] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -95,18 +96,23 @@ class WebhookDispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Delivers due events one at a time, in due order, until cancelled."""
+        """Delivers due events in due order, up to ``concurrency`` at a time (one by default), until cancelled."""
         while True:
             async with self._sending:
-                delivery = self._pop_due()
-                if delivery is not None:
-                    await self._attempt(delivery)
-                    continue
+                while len(self._in_flight) < self.settings.concurrency and (delivery := self._pop_due()) is not None:
+                    task = asyncio.create_task(self._attempt(delivery))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._landed)
             await self._sleep_until_due()
 
+    def _landed(self, task: asyncio.Task[bool]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # room for the next delivery
+
     async def flush(self) -> JsonObject:
-        """Attempts everything pending once, now, ignoring holds and pause."""
+        """Attempts everything pending once, now, ignoring holds and pause (after the deliveries in flight)."""
         async with self._sending:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
             batch = sorted(self._queue)
             self._queue.clear()
             outcomes = [await self._attempt(delivery) for delivery in batch]
@@ -129,7 +135,7 @@ class WebhookDispatcher:
     async def _sleep_until_due(self) -> None:
         self._wake.clear()
         timeout = None
-        if self._queue and not self.settings.paused:
+        if self._queue and not self.settings.paused and len(self._in_flight) < self.settings.concurrency:
             timeout = max(self._queue[0].due_at - time.monotonic(), 0.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)

@@ -31,6 +31,9 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self._requests: list[ReceivedRequest] = []
         self._failures_left = 0
+        self._arrived = 0  # requests whose body was read, answered or still held at the gate
+        self._gate = threading.Event()
+        self._gate.set()
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -47,6 +50,20 @@ class WebhookReceiver:
         with self._changed:
             self._failures_left = count
 
+    def hold_answers(self) -> None:
+        """Deliveries are read but not answered until ``release_answers()``."""
+        self._gate.clear()
+
+    def release_answers(self) -> None:
+        self._gate.set()
+
+    def wait_for_arrivals(self, count: int, timeout: float = 5.0) -> int:
+        """Blocks until at least `count` requests arrived, answered or held; fails on timeout."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._arrived >= count, timeout):
+                raise AssertionError(f"expected {count} webhook requests to arrive, got {self._arrived}")
+            return self._arrived
+
     def requests(self) -> list[ReceivedRequest]:
         with self._changed:
             return list(self._requests)
@@ -62,8 +79,14 @@ class WebhookReceiver:
             return list(self._requests)
 
     def close(self) -> None:
+        self._gate.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def _arrive(self) -> None:
+        with self._changed:
+            self._arrived += 1
+            self._changed.notify_all()
 
     def _record(self, body: bytes, headers: dict[str, str]) -> int:
         with self._changed:
@@ -81,6 +104,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                receiver._arrive()
+                receiver._gate.wait()
                 status = receiver._record(body, dict(self.headers.items()))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

@@ -36,6 +36,34 @@ def test_deliveries_are_signed_so_the_official_verifier_accepts_them(
     assert delivered.signature.startswith("t=")
 
 
+def test_with_concurrency_several_deliveries_are_in_flight_at_once_and_one_at_a_time_without(
+    sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
+) -> None:
+    receiver.hold_answers()
+    for _ in range(4):
+        create_intent(stripe_client)
+    receiver.wait_for_arrivals(1)
+    sim.configure_webhooks(concurrency=4)  # the one in flight, then three more beside it
+    assert receiver.wait_for_arrivals(4) == 4
+    assert sim.sim("GET", "webhooks")["pending"] == 0
+    receiver.release_answers()
+    assert len(receiver.wait_for(4)) == 4
+    assert {event["type"] for event in receiver.accepted_events()} == {"payment_intent.created"}
+
+
+def test_one_delivery_at_a_time_is_the_default(
+    sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
+) -> None:
+    receiver.hold_answers()
+    for _ in range(3):
+        create_intent(stripe_client)
+    receiver.wait_for_arrivals(1)
+    view = sim.sim("GET", "webhooks")
+    assert (view["concurrency"], view["pending"]) == (1, 2)  # the other two wait for the first answer
+    receiver.release_answers()
+    assert len(receiver.wait_for(3)) == 3
+
+
 def test_a_failing_endpoint_is_retried_with_backoff_until_it_answers_2xx(
     sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
 ) -> None:
