@@ -1,15 +1,22 @@
-"""Found by the chaos run (journey `two_tabs`): an order paid twice, its declined first payment paid in one browser
-tab while a new payment attempt is paid in another. Exactly one payment must be refunded and the order keep the
-other, whatever order the payments and their webhooks come in, with real processes and no faults.
+"""Incident 0002 — 2026-11-25, found by the chaos run (journey `two_tabs`), fixed in f10184b.
 
-It used to go wrong in two ways:
-- the newer attempt pays first: the older payment is rightly refunded as the duplicate, but the order then moved
-  to ``refunded`` (the refund code took the first *created* succeeded attempt for the order's payment), while the
-  provider keeps the newer payment;
-- the older attempt pays first: the newer payment is rightly refunded, but processing the older payment's own
-  ``payment_intent.succeeded`` again (a duplicate delivery, a replay) refunded it as well: a fulfilled order with
-  all its money given back; and seeing the refunded duplicate's success again failed its event for good
-  (``RefundExceedsCaptured``)."""
+Symptom: an order paid twice — its declined first payment paid again in one browser tab while a new payment
+attempt was paid in another — ended with the wrong money given back. When the newer attempt paid first, the older
+payment was rightly refunded as the duplicate but the order then moved to ``refunded`` while the provider kept the
+newer payment. When the older attempt paid first, the newer payment was rightly refunded, but seeing the older
+payment's ``payment_intent.succeeded`` again (a duplicate delivery, a replay) refunded it as well: a fulfilled
+order with all its money given back; and seeing the refunded duplicate's success again failed its event for good
+(``RefundExceedsCaptured``).
+
+Root cause: the refund code took the first *created* succeeded attempt as the order's payment, and the judgement
+of a success on a paid order did not know which payment had paid it nor that a duplicate refund was already
+decided.
+
+Fix: the order keeps the attempt whose success made it paid (``refunds.paying_attempt``); any other success is
+refunded in full, once (``payments/truth.py``: ``paid_by_other``, ``refunded_as_duplicate``).
+
+What must hold: exactly one payment is refunded and the order keeps the other, whatever order the payments and
+their webhooks come in, with real processes and no faults."""
 
 from __future__ import annotations
 
