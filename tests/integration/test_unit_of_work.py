@@ -47,6 +47,16 @@ def test_what_is_not_committed_is_rolled_back_and_the_connection_returned(engine
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
+def test_a_statement_after_the_commit_is_rolled_back_at_close(engine: Engine) -> None:
+    before = _cart_count(engine)
+    with UnitOfWork(engine) as uow:
+        _write_cart(uow)
+        uow.commit()
+        _write_cart(uow)  # begins a new transaction, never committed
+        assert uow.needs_rollback
+    assert _cart_count(engine) == before + 1
+
+
 def test_a_closed_unit_of_work_refuses_to_be_used(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         pass

@@ -41,8 +41,9 @@ class UnitOfWork:
 
     @property
     def needs_rollback(self) -> bool:
-        """Whether closing would talk to the database: a transaction was begun and neither committed nor undone."""
-        return self._transaction is not None and self._transaction.is_active
+        """Whether closing would talk to the database: a transaction is in progress (not committed yet, or begun
+        again by a statement after the commit)."""
+        return self._connection is not None and self._connection.in_transaction()
 
     def commit(self) -> None:
         if not self._open:
@@ -52,16 +53,9 @@ class UnitOfWork:
 
     def close(self) -> None:
         """Roll back whatever was not committed and give the connection back to the pool."""
-        try:
-            if self.needs_rollback:
-                assert self._transaction is not None
-                self._transaction.rollback()
-        finally:
-            if self._connection is not None:
-                self._connection.close()
-            self._open = False
-            self._connection = None
-            self._transaction = None
+        connection, self._connection, self._transaction, self._open = self._connection, None, None, False
+        if connection is not None:
+            connection.close()  # rolls back a transaction still in progress
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
