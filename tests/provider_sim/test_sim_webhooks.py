@@ -36,13 +36,18 @@ def test_deliveries_are_signed_so_the_official_verifier_accepts_them(
     assert delivered.signature.startswith("t=")
 
 
-def test_with_concurrency_several_deliveries_are_in_flight_at_once_and_one_at_a_time_without(
-    sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
-) -> None:
+def first_delivery_held(receiver: WebhookReceiver, stripe_client: stripe.StripeClient, events: int) -> None:
+    """``events`` intents created while the endpoint holds its answers; returns once the first delivery arrived."""
     receiver.hold_answers()
-    for _ in range(4):
+    for _ in range(events):
         create_intent(stripe_client)
     receiver.wait_for_arrivals(1)
+
+
+def test_with_concurrency_several_deliveries_are_in_flight_at_once(
+    sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
+) -> None:
+    first_delivery_held(receiver, stripe_client, events=4)
     sim.configure_webhooks(concurrency=4)  # the one in flight, then three more beside it
     assert receiver.wait_for_arrivals(4) == 4
     assert sim.sim("GET", "webhooks")["pending"] == 0
@@ -54,10 +59,7 @@ def test_with_concurrency_several_deliveries_are_in_flight_at_once_and_one_at_a_
 def test_one_delivery_at_a_time_is_the_default(
     sim: ProviderSimProcess, receiver: WebhookReceiver, stripe_client: stripe.StripeClient
 ) -> None:
-    receiver.hold_answers()
-    for _ in range(3):
-        create_intent(stripe_client)
-    receiver.wait_for_arrivals(1)
+    first_delivery_held(receiver, stripe_client, events=3)
     view = sim.sim("GET", "webhooks")
     assert (view["concurrency"], view["pending"]) == (1, 2)  # the other two wait for the first answer
     receiver.release_answers()
