@@ -20,6 +20,10 @@ import sqlalchemy as sa
 import stripe
 from sqlalchemy import Engine
 
+from checkout_engine.chaos import records
+from checkout_engine.chaos.invariants import WORLD_CHECKS
+from checkout_engine.chaos.invariants.work import jobs_settled
+from checkout_engine.chaos.simulator import SimControl
 from checkout_engine.db.tables import (
     entitlements,
     idempotency_keys,
@@ -378,6 +382,19 @@ ALWAYS: tuple[Check, ...] = (
     fulfilment_is_single_and_proven,
 )
 SETTLED: tuple[Check, ...] = (settled_payments_agree, settled_refunds_agree, settled_work_is_done)
+
+
+def the_chaos_runs_invariants(engine: Engine, sim_url: str, initial_stock: Mapping[str, int]) -> list[str]:
+    """The chaos run's own money invariants (``checkout_engine.chaos.invariants``), over the same books once
+    settled, so that both judge by one reference. Its job check is left to ``settled_work_is_done``, which knows
+    that an unpaid order's expiry job waits for its time."""
+    sim = SimControl(sim_url)
+    try:
+        books = records.load(engine, sim, initial_stock)
+    finally:
+        sim.close()
+    found = (violation for check in WORLD_CHECKS if check is not jobs_settled for violation in check(books))
+    return [f"chaos {v.invariant}: {v.subject}: {v.detail}" for v in found]
 
 
 def violations_of(checks: Iterable[Check], engine: Engine, client: stripe.StripeClient) -> list[str]:

@@ -3,7 +3,8 @@ in-process and over HTTP, the worker, reconciliation, expiry) on PostgreSQL agai
 carts, checkouts with reused and concurrent idempotency keys, every test payment method, webhooks delivered late,
 twice, out of order or never, expiries, refunds (partial, full, concurrent), provider faults and processes dying
 mid-checkout — and checks the money invariants (``model.invariants``) against the database and the provider's own
-records after every step, exactly so after a step that lets everything due happen (``model.settling``).
+records after every step, exactly so after a step that lets everything due happen (``model.settling``), where
+the chaos run's own invariants must hold too.
 
 Each example gets a database of its own (cloned from a seeded template) and a reset simulator.
 
@@ -327,6 +328,7 @@ class CheckoutModel(RuleBasedStateMachine):
         """Everything due happens (``model.settling``); then the exact invariants hold."""
         found = settle(self.world)
         found += invariants.violations_of(invariants.SETTLED, self.world.engine, self.world.stripe)
+        found += invariants.the_chaos_runs_invariants(self.world.engine, self.world.sim.url, self.world.stock)
         assert not found, "\n".join(found)
 
     @invariant()
