@@ -24,7 +24,8 @@ def record(
 ) -> None:
     target_type, target_id = target
     conn.execute(
-        audit_log.insert().values(
+        audit_log.insert(),
+        dict(
             at=utcnow(),
             actor=principal.name,
             role=principal.role.label,
@@ -35,7 +36,7 @@ def record(
             before=before,
             after=after,
             request_id=request_id.current(),
-        )
+        ),
     )
 
 

@@ -15,7 +15,8 @@ from checkout_engine.db.upsert import upsert
 
 def insert_cart(conn: sa.Connection, cart: Cart) -> None:
     conn.execute(
-        carts.insert().values(
+        carts.insert(),
+        dict(
             id=cart.id,
             currency=cart.currency,
             customer_id=cart.customer_id,
@@ -28,7 +29,7 @@ def insert_cart(conn: sa.Connection, cart: Cart) -> None:
             version=cart.version,
             created_at=cart.created_at,
             updated_at=cart.updated_at,
-        )
+        ),
     )
 
 

@@ -45,14 +45,15 @@ def reserve(conn: sa.Connection, coupon: Coupon, *, order_id: str, customer: str
         conn.execute(R.update().where(R.c.order_id == order_id).values(status="reserved", updated_at=now))
         return
     conn.execute(
-        R.insert().values(
+        R.insert(),
+        dict(
             coupon_code=coupon.code,
             order_id=order_id,
             customer_key=customer,
             status="reserved",
             created_at=now,
             updated_at=now,
-        )
+        ),
     )
 
 

@@ -31,14 +31,15 @@ def is_tracked(conn: sa.Connection, sku: str) -> bool:
 
 def insert(conn: sa.Connection, *, order_id: str, sku: str, quantity: int, expires_at: datetime) -> None:
     conn.execute(
-        R.insert().values(
+        R.insert(),
+        dict(
             order_id=order_id,
             sku=sku,
             quantity=quantity,
             status=ReservationStatus.ACTIVE.value,
             expires_at=expires_at,
             created_at=utcnow(),
-        )
+        ),
     )
 
 

@@ -43,7 +43,7 @@ def enqueue(
         "updated_at": now,
     }
     if dedupe_key is None:
-        conn.execute(jobs.insert().values(**values))
+        conn.execute(jobs.insert(), values)
         return True
     statement = (
         dialect_insert(conn, jobs)

@@ -16,7 +16,8 @@ from checkout_engine.pricing.snapshot import PricingSnapshot
 
 def insert_order(conn: sa.Connection, order: Order, *, token_hash: str, snapshot: PricingSnapshot) -> None:
     conn.execute(
-        orders.insert().values(
+        orders.insert(),
+        dict(
             id=order.id,
             cart_id=order.cart_id,
             state=order.state.value,
@@ -31,17 +32,18 @@ def insert_order(conn: sa.Connection, order: Order, *, token_hash: str, snapshot
             expires_at=order.expires_at,
             created_at=order.created_at,
             updated_at=order.updated_at,
-        )
+        ),
     )
     conn.execute(
-        pricing_snapshots.insert().values(
+        pricing_snapshots.insert(),
+        dict(
             order_id=order.id,
             currency=snapshot.currency,
             total=snapshot.total,
             payload=snapshot.payload,
             hash=snapshot.hash,
             created_at=order.created_at,
-        )
+        ),
     )
 
 
@@ -97,7 +99,8 @@ def append_event(
 ) -> None:
     from_state, to_state = states
     conn.execute(
-        order_events.insert().values(
+        order_events.insert(),
+        dict(
             order_id=order_id,
             kind=kind.value,
             from_state=from_state.value if from_state else None,
@@ -106,7 +109,7 @@ def append_event(
             actor=actor,
             provider_event_id=provider_event_id,
             at=utcnow(),
-        )
+        ),
     )
 
 

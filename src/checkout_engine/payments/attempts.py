@@ -58,7 +58,7 @@ def create(conn: sa.Connection, *, order_id: str, provider: str, amount: int, cu
         "created_at": now,
         "updated_at": now,
     }
-    row = conn.execute(A.insert().values(**values).returning(*A.c)).mappings().one()
+    row = conn.execute(A.insert().returning(*A.c), values).mappings().one()
     return _attempt(row)
 
 

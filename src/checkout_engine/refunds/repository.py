@@ -59,7 +59,8 @@ def insert(
     now = utcnow()
     refund_id = refund_id or new_id("rf")
     conn.execute(
-        R.insert().values(
+        R.insert(),
+        dict(
             id=refund_id,
             order_id=order_id,
             payment_attempt_id=attempt_id,
@@ -71,7 +72,7 @@ def insert(
             requested_by=requested_by,
             created_at=now,
             updated_at=now,
-        )
+        ),
     )
     refund = get(conn, refund_id)
     assert refund is not None
