@@ -11,10 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import idempotency_keys
-from checkout_engine.db.upsert import dialect_insert
+from checkout_engine.db.upsert import prebuilt
 from checkout_engine.idempotency.model import (
     FINISHED,
     STARTED,
@@ -46,34 +48,34 @@ def _record(row: sa.RowMapping) -> KeyRecord:
     )
 
 
+def _new_key_only(insert: postgresql.Insert | sqlite.Insert) -> ReturningInsert[Any]:
+    """Inserts the key unless it exists (then no row comes back)."""
+    return insert.on_conflict_do_nothing(index_elements=["scope", "key"]).returning(*K.c)
+
+
+_INSERT_NEW_KEY = prebuilt(K, _new_key_only)
+
+
 def claim(conn: sa.Connection, request: IdempotentRequest, *, lock_timeout: timedelta) -> Claimed | Replay:
     """Insert the key or find it. Same request finished → Replay; still running → IdempotencyKeyInUse; other
     parameters → IdempotencyKeyReused; unfinished and unlocked (or its lock is stale) → Claimed, to resume."""
     now = utcnow()
     token = secrets.token_hex(16)
-    inserted = (
-        conn.execute(
-            dialect_insert(conn, K)
-            .values(
-                scope=request.scope,
-                key=request.key,
-                request_method=request.method,
-                request_path=request.path,
-                request_hash=request.fingerprint,
-                request_params=request.params,
-                recovery_point=STARTED,
-                recovery_data={},
-                lock_token=token,
-                locked_at=now,
-                created_at=now,
-                last_run_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(*K.c)
-        )
-        .mappings()
-        .first()
-    )
+    new_key = {
+        "scope": request.scope,
+        "key": request.key,
+        "request_method": request.method,
+        "request_path": request.path,
+        "request_hash": request.fingerprint,
+        "request_params": request.params,
+        "recovery_point": STARTED,
+        "recovery_data": {},
+        "lock_token": token,
+        "locked_at": now,
+        "created_at": now,
+        "last_run_at": now,
+    }
+    inserted = conn.execute(_INSERT_NEW_KEY(conn), new_key).mappings().first()
     if inserted is not None:
         return Claimed(_record(inserted), token)
     row = (

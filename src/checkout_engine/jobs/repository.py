@@ -7,16 +7,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs
-from checkout_engine.db.upsert import dialect_insert
+from checkout_engine.db.upsert import prebuilt
 from checkout_engine.jobs.model import Job, JobStatus
 
 DEFAULT_MAX_ATTEMPTS = 8
 # The partial unique index's predicate, as a literal: PostgreSQL can only match ON CONFLICT to a partial index
 # when the predicate carries no bound parameters (a prepared statement's generic plan would fail otherwise).
 LIVE_DEDUPE = sa.text("status IN ('queued', 'running')")
+
+
+def _skipping_live_duplicates(insert: postgresql.Insert | sqlite.Insert) -> ReturningInsert[Any]:
+    """Skipped (no row returned) while an equal job is queued or running."""
+    return insert.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=LIVE_DEDUPE).returning(jobs.c.id)
+
+
+_ENQUEUE_DEDUPED = prebuilt(jobs, _skipping_live_duplicates)
 
 
 def enqueue(
@@ -45,12 +55,7 @@ def enqueue(
     if dedupe_key is None:
         conn.execute(jobs.insert(), values)
         return True
-    statement = (
-        dialect_insert(conn, jobs)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=LIVE_DEDUPE)
-    )
-    return conn.execute(statement.returning(jobs.c.id)).first() is not None
+    return conn.execute(_ENQUEUE_DEDUPED(conn), values).first() is not None
 
 
 def _job(row: sa.RowMapping) -> Job:

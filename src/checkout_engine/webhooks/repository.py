@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import webhook_events
-from checkout_engine.db.upsert import dialect_insert
+from checkout_engine.db.upsert import prebuilt
 
 W = webhook_events
 
@@ -37,28 +39,34 @@ def _stored(row: sa.RowMapping) -> StoredEvent:
     )
 
 
+def _deduplicating(insert: postgresql.Insert | sqlite.Insert) -> ReturningInsert[Any]:
+    """The first delivery inserts, every later one only counts (deduplicated by the provider's event id)."""
+    return insert.on_conflict_do_update(
+        index_elements=["provider", "event_id"],
+        set_={"delivery_count": W.c.delivery_count + 1, "last_received_at": insert.excluded.last_received_at},
+    ).returning(*W.c)
+
+
+_UPSERT = prebuilt(W, _deduplicating)
+
+
 def upsert(
     conn: sa.Connection, *, provider: str, event_id: str, type_: str, object_id: str | None, payload: dict[str, Any]
 ) -> StoredEvent:
     """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id)."""
     now = utcnow()
-    statement = dialect_insert(conn, W).values(
-        provider=provider,
-        event_id=event_id,
-        type=type_,
-        object_id=object_id,
-        payload=payload,
-        received_at=now,
-        last_received_at=now,
-        delivery_count=1,
-        status="received",
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["provider", "event_id"],
-        set_={"delivery_count": W.c.delivery_count + 1, "last_received_at": now},
-    )
-    row = conn.execute(statement.returning(*W.c)).mappings().one()
-    return _stored(row)
+    row = {
+        "provider": provider,
+        "event_id": event_id,
+        "type": type_,
+        "object_id": object_id,
+        "payload": payload,
+        "received_at": now,
+        "last_received_at": now,
+        "delivery_count": 1,
+        "status": "received",
+    }
+    return _stored(conn.execute(_UPSERT(conn), row).mappings().one())
 
 
 def get(conn: sa.Connection, event_row_id: int) -> StoredEvent | None:
