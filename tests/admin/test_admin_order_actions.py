@@ -25,6 +25,7 @@ from checkout_engine.payments.model import ProviderError
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.checkout import checkout, intents_for, ready_cart
+from support.crash import DieAt, ProcessDied
 from support.http import assert_error
 from support.pipeline import Pipeline
 
@@ -295,16 +296,6 @@ def test_cancel_is_refused_for_a_paid_order_and_while_a_payment_is_processing(
     assert audit_actions(shop, admin_headers, order["order_id"]) == []
 
 
-class ProcessDied(BaseException):
-    """Stands for SIGKILL: nothing after it runs."""
-
-
-class DiesAfterOrderCreated:
-    def reached(self, point: str) -> None:
-        if point == ORDER_CREATED:
-            raise ProcessDied(point)
-
-
 def test_cancelling_a_draft_order_stops_its_half_done_checkout_from_creating_a_payment(
     shop: TestClient,
     engine: Engine,
@@ -317,7 +308,7 @@ def test_cancelling_a_draft_order_stops_its_half_done_checkout_from_creating_a_p
     cart_id = ready_cart(shop)
     with contextlib.suppress(ProcessDied):  # the checkout's process died before it created the intent
         service.checkout(
-            engine, provider, settings, cart_id=cart_id, key="k", expected_total=None, hooks=DiesAfterOrderCreated()
+            engine, provider, settings, cart_id=cart_id, key="k", expected_total=None, hooks=DieAt(ORDER_CREATED)
         )
     with engine.connect() as conn:
         order_id = conn.execute(sa.select(orders.c.id).where(orders.c.state == "draft")).scalar_one()

@@ -13,11 +13,8 @@ from checkout_engine.db.tables import entitlements, shipment_requests
 from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.jobs.worker import Worker
 from checkout_engine.payments.provider import PaymentProvider
+from support.crash import ProcessDied
 from support.pipeline import Pipeline
-
-
-class ProcessDied(BaseException):
-    pass
 
 
 def test_fulfilment_that_crashed_mid_way_or_ran_twice_grants_once(

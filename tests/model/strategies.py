@@ -1,5 +1,5 @@
 """What the model draws from: items, payment methods, how a checkout goes, which tabs a customer pays in, how
-much an operator refunds; and the hook that kills a checkout at a recovery point."""
+much an operator refunds."""
 
 from __future__ import annotations
 
@@ -32,16 +32,3 @@ KEY_CHOICES = st.sampled_from(["new", "again"])  # a new Idempotency-Key, or the
 TOTALS = st.sampled_from([None, "right", 1])  # the expected_total sent with a checkout: none, the quote's, stale
 TABS = st.sampled_from(["latest", "oldest", "all, newest first", "all, oldest first"])
 PAY_NOW = st.one_of(st.none(), st.sampled_from(PAYMENT_METHODS))
-
-
-class ProcessDied(BaseException):
-    """Stands for SIGKILL at a recovery point: nothing after it runs."""
-
-
-class DieAt:
-    def __init__(self, point: str) -> None:
-        self.point = point
-
-    def reached(self, point: str) -> None:
-        if point == self.point:
-            raise ProcessDied(point)

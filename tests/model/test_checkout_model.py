@@ -63,10 +63,9 @@ from model.strategies import (
     SHARES,
     TABS,
     TOTALS,
-    DieAt,
-    ProcessDied,
 )
 from model.world import Databases, World
+from support.crash import DieAt, ProcessDied
 from support.provider_sim_process import ProviderSimProcess, SimControlError
 
 MODEL_EXAMPLES = 10
