@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine
 
 
 class UnitOfWork:
@@ -20,7 +20,6 @@ class UnitOfWork:
         self._engine = engine
         self._open = False
         self._connection: Connection | None = None
-        self._transaction: RootTransaction | None = None
 
     def __enter__(self) -> Self:
         self._open = True
@@ -32,7 +31,7 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open")
         if self._connection is None:
             self._connection = self._engine.connect()
-            self._transaction = self._connection.begin()
+            self._connection.begin()
         return self._connection
 
     @property
@@ -48,12 +47,12 @@ class UnitOfWork:
     def commit(self) -> None:
         if not self._open:
             raise RuntimeError("the unit of work is not open")
-        if self._transaction is not None:
-            self._transaction.commit()
+        if self._connection is not None:
+            self._connection.commit()
 
     def close(self) -> None:
         """Roll back whatever was not committed and give the connection back to the pool."""
-        connection, self._connection, self._transaction, self._open = self._connection, None, None, False
+        connection, self._connection, self._open = self._connection, None, False
         if connection is not None:
             connection.close()  # rolls back a transaction still in progress
 
