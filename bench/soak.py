@@ -21,12 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import sqlalchemy as sa
+from carts import ADDRESS
 from harness import api_process, fresh_database, rss_mib, show, worker_process, write_results
 from provider_sim_rate import simulator_process
 
 SECRET = "whsec_soak"
 SKUS = [f"SOAK-{n}" for n in range(1, 21)]
-ADDRESS = {"name": "Soak", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 ADMIN = {"Authorization": "Bearer bench-admin-key"}
 SAMPLE_SECONDS = 10
 GROWTH_LIMIT = 0.10
