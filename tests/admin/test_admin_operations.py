@@ -242,6 +242,7 @@ def test_stats_count_orders_by_state_stuck_and_under_review_failed_webhooks_and_
     assert stats["orders"]["stuck"] == {
         "payment_pending": 1,
         "payment_authorized": 0,
+        "capture_failed": 0,
         "fulfillment_pending": 0,
         "older_than_seconds": 600,
     }

@@ -19,12 +19,13 @@ from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs, receipts, webhook_events
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import Conflict, NotFound
+from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.fulfillment.service import FULFILL_ORDER
 from checkout_engine.jobs import repository as job_queue
 from checkout_engine.jobs.model import JobStatus
 from checkout_engine.orders import effects
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import Order, OrderState
+from checkout_engine.orders.model import CANCELLABLE, FULFILLABLE, Order, OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import CREATING, PaymentAttempt
 from checkout_engine.payments.capture import CAPTURE_PAYMENT, enqueue_void
@@ -34,9 +35,6 @@ from checkout_engine.webhooks import repository as stored_events
 from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK, enqueue_processing
 
 S = OrderState
-FULFILLABLE = frozenset({S.PAID, S.FULFILLMENT_PENDING})
-# Orders no money has reached yet (an authorization is only held, and is released by the void job).
-CANCELLABLE = frozenset({S.DRAFT, S.PAYMENT_PENDING, S.PAYMENT_FAILED, S.EXPIRED, S.PAYMENT_AUTHORIZED})
 # Attempts whose money has moved or is moving: a cancellation would race it, so it is refused.
 MONEY_MOVING = frozenset({"succeeded", "processing"})
 # Attempts whose provider intent cannot take money any more (or does not exist yet): nothing to void.
@@ -102,9 +100,9 @@ def retry_fulfillment(uow: UnitOfWork, principal: Principal, order_id: str, *, r
             code="order_under_review",
             details={"review_reason": order.review_reason},
         )
-    if order.state not in FULFILLABLE:
+    if not fulfillment.may_fulfill(uow.connection, order):
         raise Conflict(
-            f"Only a paid order awaiting fulfilment can be fulfilled; this one is {order.state}.",
+            f"Only a paid order not yet delivered can be fulfilled; this one is {order.state}.",
             code="order_not_fulfillable",
             details={"state": order.state.value, "allowed": sorted(state.value for state in FULFILLABLE)},
         )
@@ -151,13 +149,20 @@ def mark_for_review(uow: UnitOfWork, principal: Principal, order_id: str, *, rea
 
 
 def clear_review(uow: UnitOfWork, principal: Principal, order_id: str, *, reason: str) -> OrderActionResult:
-    """Only lifts the flag: fulfilment that was skipped while under review is started by retry_fulfillment, so
-    clearing never ships anything by itself."""
+    """Lifts the flag; an order the review held back from fulfilment (paid, even if partly refunded meanwhile) has
+    its fulfilment queued again, as the paid transition queued it."""
     order = _locked_order(uow, order_id)
     if not order.needs_review:
         raise Conflict("This order is not under review.", code="not_under_review")
     cleared = orders.clear_review(uow, order, reason=reason, actor=principal.name)
-    return _record_order_action(uow, principal, "clear_review", reason=reason, before=order, after=cleared, details={})
+    details: dict[str, Any] = {"fulfillment_job": None}
+    if fulfillment.may_fulfill(uow.connection, cleared):
+        key = f"{FULFILL_ORDER}:{order.id}"
+        job_queue.enqueue(uow.connection, FULFILL_ORDER, {"order_id": order.id}, dedupe_key=key)
+        details["fulfillment_job"] = _live_job(uow.connection, key)
+    return _record_order_action(
+        uow, principal, "clear_review", reason=reason, before=order, after=cleared, details=details
+    )
 
 
 def _refuse_moving_money(order: Order, order_attempts: list[PaymentAttempt]) -> None:

@@ -36,14 +36,16 @@ from checkout_engine.db.tables import (
     webhook_events,
 )
 from checkout_engine.errors import BadRequest, NotFound
+from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.jobs.model import JobStatus
-from checkout_engine.orders.model import Order, OrderState
+from checkout_engine.orders.model import STUCK_IF_OLD, Order, OrderState
+from checkout_engine.refunds import service as refund_service
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_ROW_ID = 2**63 - 1  # BIGINT: a larger id from a forged cursor would make the database raise
 # Unpaid or unfulfilled orders that should have moved on by now; stats count those unchanged for too long.
-STUCK_STATES = (OrderState.PAYMENT_PENDING, OrderState.PAYMENT_AUTHORIZED, OrderState.FULFILLMENT_PENDING)
+STUCK_STATES = STUCK_IF_OLD
 
 W = webhook_events
 Page = dict[str, Any]
@@ -464,8 +466,11 @@ def order_detail(conn: sa.Connection, order_id: str) -> dict[str, Any]:
     row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).mappings().first()
     if row is None:
         raise NotFound("No such order.", code="order_not_found", details={"order_id": order_id})
+    order = _order_of(row)
     return {
-        "order": order_view(_order_of(row)),
+        "order": order_view(order),
+        "fulfillment_status": fulfillment.status(conn, order),
+        "refund": refund_service.summary(conn, order_id),
         "pricing_snapshot": _snapshot(conn, order_id),
         "events": _all_for_order(conn, order_events, order_id, _event_view),
         "payment_attempts": _attempts(conn, order_id),

@@ -25,15 +25,13 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.inventory import service as inventory
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import OrderState, TransitionConflict
+from checkout_engine.orders.model import REOPENABLE, TransitionConflict
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.pricing.model import Quote
 from checkout_engine.pricing.service import quote_cart
 from checkout_engine.pricing.snapshot import freeze, quote_payload
 from checkout_engine.settings import Settings
-
-REOPENABLE = frozenset({OrderState.PAYMENT_FAILED, OrderState.EXPIRED})
 
 
 def _check_quote(quote: Quote, expected_total: int | None) -> None:

@@ -10,36 +10,54 @@ from typing import Any
 import sqlalchemy as sa
 
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import entitlements, shipment_requests
+from checkout_engine.db.tables import entitlements, order_events, shipment_requests
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.db.upsert import dialect_insert
 from checkout_engine.errors import NotFound
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import FULFILLABLE, KEEPS_MONEY, Order, OrderState
+from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 
 FULFILL_ORDER = "fulfill_order"
 GRANT_TOKEN_BYTES = 32
-ENTITLED_STATES = frozenset(
-    {
-        OrderState.PAID,
-        OrderState.FULFILLMENT_PENDING,
-        OrderState.PARTIALLY_FULFILLED,
-        OrderState.FULFILLED,
-        OrderState.PARTIALLY_REFUNDED,
-    }
-)
+
+
+def started(conn: sa.Connection, order_id: str) -> bool:
+    """Whether fulfilment ever began: the state may since speak of a refund, the history still tells."""
+    query = sa.select(order_events.c.id).where(
+        order_events.c.order_id == order_id, order_events.c.to_state == OrderState.FULFILLMENT_PENDING.value
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def may_fulfill(conn: sa.Connection, order: Order) -> bool:
+    """Paid, not given back in full, and never delivered: a partial refund does not cancel the delivery."""
+    if order.state not in FULFILLABLE:
+        return False
+    return order.state is not OrderState.PARTIALLY_REFUNDED or not started(conn, order.id)
+
+
+def status(conn: sa.Connection, order: Order) -> str:
+    """Where delivery stands, whatever the state says of refunds since."""
+    if order.state is OrderState.PARTIALLY_FULFILLED:
+        return "partially_fulfilled"
+    if order.state is OrderState.FULFILLMENT_PENDING:
+        return "pending"
+    if started(conn, order.id):
+        return "fulfilled"
+    return "pending" if may_fulfill(conn, order) else "not_started"
 
 
 def fulfill(context: JobContext, payload: dict[str, Any]) -> None:
     order_id = str(payload["order_id"])
     with UnitOfWork(context.engine) as uow:
         order = orders.get_order(uow, order_id)
-        if order.needs_review or order.state not in (OrderState.PAID, OrderState.FULFILLMENT_PENDING):
+        if order.needs_review or not may_fulfill(uow.connection, order):
             return  # a person must look first, or it is done / refunded already
-        if order.state is OrderState.PAID:
+        if order.state is not OrderState.FULFILLMENT_PENDING:
             order = orders.transition(
                 uow, order, OrderState.FULFILLMENT_PENDING, reason="fulfillment_started", actor="worker"
             )
@@ -52,6 +70,8 @@ def fulfill(context: JobContext, payload: dict[str, Any]) -> None:
         if physical:
             _request_shipment(uow.connection, order_id, physical, snapshot.payload.get("shipping_address") or {})
         orders.transition(uow, order, OrderState.FULFILLED, reason="fulfillment_done", actor="worker")
+        # A part refunded while the goods were on their way is said again once they are delivered.
+        refunds.settle_order(uow, order_id, provider_event_id=None)
         uow.commit()
 
 
@@ -103,7 +123,7 @@ def download(uow: UnitOfWork, grant_token: str) -> dict[str, Any]:
     if row is None or row.expires_at <= utcnow():
         raise missing
     order = orders_repo.get_order(conn, row.order_id)
-    if order is None or order.state not in ENTITLED_STATES:
+    if order is None or order.state not in KEEPS_MONEY:
         raise missing
     used = conn.execute(
         entitlements.update()

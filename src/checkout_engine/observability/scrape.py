@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs, orders
+from checkout_engine.orders.model import STUCK_IF_OLD
 from checkout_engine.settings import Settings
 
-STUCK_STATES = ("payment_pending", "payment_authorized", "fulfillment_pending")
+STUCK_STATES = sorted(state.value for state in STUCK_IF_OLD)
 
 
 class DatabaseGauges(Collector):

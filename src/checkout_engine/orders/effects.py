@@ -66,7 +66,7 @@ def after_paid(uow: UnitOfWork, order: Order, *, settings: Settings) -> Order:
         jobs.enqueue(conn, FULFILL_ORDER, {"order_id": order.id}, dedupe_key=f"{FULFILL_ORDER}:{order.id}")
         return order
     order = orders.flag_for_review(uow, order, reason=OUT_OF_STOCK_REASON, actor="worker")
-    attempt = paying_attempt(uow, order.id)
+    attempt = paying_attempt(uow.connection, order.id)
     if settings.auto_refund_unfulfillable and attempt is not None:
         request_refund(uow, order, amount=attempt.amount_received, reason=OUT_OF_STOCK_REASON, requested_by="system")
         order = orders.get_order(uow, order.id)

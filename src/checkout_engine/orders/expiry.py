@@ -18,14 +18,13 @@ from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import RESERVATION_EXPIRIES
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import Order, OrderState
+from checkout_engine.orders.model import EXPIRABLE, Order, OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment, ProviderRejected, provider_idempotency_key
 from checkout_engine.payments.provider import PaymentProvider
 
 EXPIRE_ORDER = "expire_order"
-EXPIRABLE = frozenset({OrderState.PAYMENT_PENDING, OrderState.PAYMENT_FAILED})
 # The provider holds, or is about to hold, the customer's money: such an order is not expired (a processing
 # payment cannot be cancelled and may still succeed).
 MONEY_MOVED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED, PaymentStatus.PROCESSING})

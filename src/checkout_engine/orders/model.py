@@ -14,6 +14,8 @@
 - ``partially_fulfilled -> fulfilled | partially_refunded | refunded | cancelled_with_refund``.
 - ``fulfilled | partially_refunded | cancelled_with_refund | refunded -> closed``; ``partially_refunded ->
   refunded`` when the remainder is refunded too.
+- ``partially_refunded -> fulfillment_pending``: refunding part of an order does not cancel its delivery; an order
+  partly refunded before it shipped (a goodwill refund while it was held for review) is still fulfilled.
 
 Terminal: ``closed``. A move to the same state is never a transition.
 """
@@ -56,7 +58,7 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.FULFILLMENT_PENDING: frozenset({S.FULFILLED, S.PARTIALLY_FULFILLED, S.CANCELLED_WITH_REFUND}),
     S.PARTIALLY_FULFILLED: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CANCELLED_WITH_REFUND}),
     S.FULFILLED: frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED, S.CLOSED}),
-    S.PARTIALLY_REFUNDED: frozenset({S.REFUNDED, S.CLOSED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.FULFILLMENT_PENDING, S.REFUNDED, S.CLOSED}),
     S.PAYMENT_FAILED: frozenset({S.PAYMENT_PENDING, S.PAID, S.EXPIRED, S.CANCELLED}),
     S.EXPIRED: frozenset({S.PAYMENT_PENDING, S.PAID, S.CANCELLED}),
     S.CANCELLED: frozenset({S.PAID}),
@@ -64,6 +66,41 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.CANCELLED_WITH_REFUND: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }
+
+
+def _reaching(target: OrderState) -> frozenset[OrderState]:
+    return frozenset(state for state, nexts in TRANSITIONS.items() if target in nexts)
+
+
+# The named sets of states, each with one home here, beside the table they are read from.
+
+# The provider took the customer's money for the order (some may have gone back since).
+MONEY_IN = frozenset(
+    {S.PAID, S.FULFILLMENT_PENDING, S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED}
+    | {S.REFUNDED, S.CANCELLED_WITH_REFUND, S.CLOSED}
+)
+# The order keeps the money of one payment, in full or in part: the customer is owed the goods (and downloads).
+KEEPS_MONEY = frozenset({S.PAID, S.FULFILLMENT_PENDING, S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_REFUNDED})
+# Everything the order took went back.
+RETURNED_MONEY = frozenset({S.REFUNDED, S.CANCELLED_WITH_REFUND})
+# A success seen from the provider makes the order paid (the provider's word on money wins).
+PAYABLE = _reaching(S.PAID)
+# No money reached the order: it can be cancelled (an authorization only held is voided).
+CANCELLABLE = _reaching(S.CANCELLED)
+# Unpaid and over: a payment arriving now is a late payment.
+ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
+# Waiting for the customer's payment: the order lapses when its stock hold runs out.
+EXPIRABLE = frozenset({S.PAYMENT_PENDING, S.PAYMENT_FAILED})
+# A customer may start a new payment attempt.
+REOPENABLE = frozenset({S.PAYMENT_FAILED, S.EXPIRED})
+# May hold stock and a coupon: still to be paid, or paid but not captured yet.
+HOLDS_STOCK = frozenset({S.DRAFT, S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED})
+# Fulfilment may start (``partially_refunded`` only if it never started: a refund does not cancel the delivery).
+FULFILLABLE = frozenset({S.PAID, S.FULFILLMENT_PENDING, S.PARTIALLY_REFUNDED})
+# Goods are being or were delivered.
+FULFILLING = frozenset({S.FULFILLMENT_PENDING, S.PARTIALLY_FULFILLED, S.FULFILLED})
+# Waiting on something outside us (the provider, the warehouse): an order here too long is stuck.
+STUCK_IF_OLD = frozenset({S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED, S.FULFILLMENT_PENDING})
 
 
 class InvalidTransition(Conflict):

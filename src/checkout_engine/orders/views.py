@@ -6,17 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from checkout_engine.fulfillment.service import ENTITLED_STATES, grants_for
+from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.orders import repository as repo
-from checkout_engine.orders.model import Order, OrderState
+from checkout_engine.orders.model import KEEPS_MONEY, Order
 from checkout_engine.payments import attempts
+from checkout_engine.refunds import service as refunds
 
-FULFILLMENT_STATUS = {
-    OrderState.PAID: "pending",
-    OrderState.FULFILLMENT_PENDING: "pending",
-    OrderState.PARTIALLY_FULFILLED: "partially_fulfilled",
-    OrderState.FULFILLED: "fulfilled",
-}
 LINE_FIELDS = ("sku", "name", "quantity", "unit_price", "discount", "tax", "total")
 TOTAL_FIELDS = ("subtotal", "discount_total", "shipping_total", "tax_total", "total")
 
@@ -47,8 +42,9 @@ def customer_view(conn: sa.Connection, order: Order) -> dict[str, Any]:
             if latest
             else None
         ),
-        "fulfillment_status": FULFILLMENT_STATUS.get(order.state, "not_started"),
-        "downloads": grants_for(conn, order.id) if order.state in ENTITLED_STATES else [],
+        "fulfillment_status": fulfillment.status(conn, order),
+        "refund": refunds.summary(conn, order.id),
+        "downloads": fulfillment.grants_for(conn, order.id) if order.state in KEEPS_MONEY else [],
         "reservation_expires_at": order.expires_at.isoformat() if order.expires_at else None,
         "created_at": order.created_at.isoformat(),
     }

@@ -52,13 +52,13 @@ def settle(
     # Only a success can be an extra payment. The order keeps the attempt whose success made it paid, not just any
     # other that succeeded (two tabs can pay both, in either order): an extra one must never pass for the keeper.
     succeeded = current.status is PaymentStatus.SUCCEEDED
-    keeper = refunds.paying_attempt(uow, order.id) if succeeded else None
+    keeper = refunds.paying_attempt(conn, order.id) if succeeded else None
     verdict = judge(
         order.state,
         current.status,
         latest_attempt=latest is not None and latest.id == attempt.id,
         paid_by_other=keeper is not None and keeper.id != attempt.id,
-        refunded_as_duplicate=succeeded and refunds.duplicate_refund_decided(uow, attempt.id),
+        refunded_as_duplicate=succeeded and refunds.duplicate_refund_decided(conn, attempt.id),
     )
     if verdict.action is Action.WAIT:
         return verdict

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import ENDED_UNPAID, PAYABLE, OrderState
 from checkout_engine.payments.model import PaymentStatus
 
 S = OrderState
@@ -35,12 +35,6 @@ class Action(StrEnum):
 class Judgement:
     action: Action
     reason: str
-
-
-PAYABLE = frozenset(
-    {S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.PAYMENT_FAILED, S.CAPTURE_FAILED, S.EXPIRED, S.CANCELLED}
-)
-ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
 
 
 def judge(

@@ -14,6 +14,10 @@ from checkout_engine.orders.model import OrderState
 
 R = refunds
 OPEN_OR_DONE = ("requested", "pending", "succeeded")  # every status that counts against what can be refunded
+OPEN = ("requested", "pending")
+# The provider's word on a refund only moves forward: a decided refund is never made pending again by a stale read
+# or a replayed answer (a succeeded one may still fail later, as banks return refunds).
+MAY_FOLLOW = {"succeeded": ("succeeded", "failed"), "failed": ("failed",), "canceled": ("canceled",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +108,12 @@ def committed_amount(conn: sa.Connection, attempt_id: str) -> int:
 def update(
     conn: sa.Connection, refund: Refund, *, status: str, provider_refund_id: str | None = None, error: str | None = None
 ) -> None:
+    """Write the refund's status unless that would move a decided refund back (see ``MAY_FOLLOW``)."""
     values: dict[str, object] = {"status": status, "updated_at": utcnow(), "last_error": error}
     if provider_refund_id is not None:
         values["provider_refund_id"] = provider_refund_id
-    conn.execute(R.update().where(R.c.id == refund.id).values(**values))
+    behind = [before for before, nexts in MAY_FOLLOW.items() if status not in nexts]
+    conn.execute(R.update().where(R.c.id == refund.id, R.c.status.not_in(behind)).values(**values))
 
 
 def paid_with(conn: sa.Connection, order_id: str, *, providers: Collection[str]) -> str | None:

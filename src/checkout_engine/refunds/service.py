@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from checkout_engine.admin.roles import Principal, Role
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import Conflict, Forbidden, Invalid
@@ -65,14 +67,13 @@ def duplicate_refund_id(attempt_id: str) -> str:
     return f"rf_duplicate_{attempt_id}"
 
 
-def duplicate_refund_decided(uow: UnitOfWork, attempt_id: str) -> bool:
-    return repo.get(uow.connection, duplicate_refund_id(attempt_id)) is not None
+def duplicate_refund_decided(conn: sa.Connection, attempt_id: str) -> bool:
+    return repo.get(conn, duplicate_refund_id(attempt_id)) is not None
 
 
-def paying_attempt(uow: UnitOfWork, order_id: str) -> PaymentAttempt | None:
+def paying_attempt(conn: sa.Connection, order_id: str) -> PaymentAttempt | None:
     """The attempt whose money the order holds: the one whose success made it paid, not merely the first created
     (two tabs can pay a newer attempt first). Any other succeeded attempt is extra and refunded as a duplicate."""
-    conn = uow.connection
     order_attempts = attempts.for_order(conn, order_id)
     if payment_id := repo.paid_with(conn, order_id, providers={a.provider for a in order_attempts}):
         keeper = next((a for a in order_attempts if a.provider_payment_id == payment_id), None)
@@ -81,7 +82,31 @@ def paying_attempt(uow: UnitOfWork, order_id: str) -> PaymentAttempt | None:
     # No paid transition naming one of our payments (not paid yet, older records): the first success not refunded
     # as a duplicate.
     succeeded = [a for a in order_attempts if a.status == "succeeded"]
-    return next((a for a in succeeded if not duplicate_refund_decided(uow, a.id)), None)
+    return next((a for a in succeeded if not duplicate_refund_decided(conn, a.id)), None)
+
+
+def summary(conn: sa.Connection, order_id: str) -> dict[str, object]:
+    """How much of the order's own payment went back, beside its state (``none``, ``pending``, ``partial``,
+    ``full``); what went back of an extra payment is counted apart."""
+    keeper = paying_attempt(conn, order_id)
+    records = repo.for_order(conn, order_id)
+    own = [r for r in records if keeper is not None and r.payment_attempt_id == keeper.id]
+    refunded = sum(r.amount for r in own if r.status == "succeeded")
+    pending = sum(r.amount for r in own if r.status in repo.OPEN)
+    if keeper is not None and keeper.amount_received and refunded >= keeper.amount_received:
+        status = "full"
+    elif refunded:
+        status = "partial"
+    else:
+        status = "pending" if pending else "none"
+    extra = sum(r.amount for r in records if r not in own and r.status == "succeeded")
+    return {
+        "status": status,
+        "refunded_amount": refunded,
+        "pending_amount": pending,
+        "extra_payments_refunded": extra,
+        "paying_attempt_id": keeper.id if keeper else None,
+    }
 
 
 def refundable(uow: UnitOfWork, attempt: PaymentAttempt) -> int:
@@ -100,7 +125,7 @@ def request_refund(
 ) -> Refund:
     """Record a refund and queue its submission. Concurrent requests for one order queue on the order's row."""
     order = orders.get_order(uow, order.id, for_update=True)
-    attempt = attempt or paying_attempt(uow, order.id)
+    attempt = attempt or paying_attempt(uow.connection, order.id)
     if attempt is None or attempt.amount_received == 0:
         raise OrderNotRefundable("This order has no captured payment to refund.", details={"state": order.state})
     left = refundable(uow, attempt)
@@ -128,7 +153,7 @@ def refund_duplicate(uow: UnitOfWork, order: Order, attempt: PaymentAttempt, *, 
     decided before (or nothing is left). Decided under the order's lock, so racing deliveries refund it once."""
     order = orders.get_order(uow, order.id, for_update=True)
     left = refundable(uow, attempt)
-    if duplicate_refund_decided(uow, attempt.id) or left <= 0:
+    if duplicate_refund_decided(uow.connection, attempt.id) or left <= 0:
         return None
     return request_refund(
         uow,
@@ -161,8 +186,9 @@ def submit(context: JobContext, payload: dict[str, Any]) -> None:
     provider = context.provider
     try:
         found = _find_at_provider(context, refund, attempt.provider_payment_id)
-        if found is not None and refund.provider_refund_id is None:  # an earlier try got through: no second one
-            REPEATED_OPERATIONS.labels(operation="refund").inc()
+        if found is not None:  # made before (an earlier try got through, or we follow it): never a second one
+            if refund.provider_refund_id is None:
+                REPEATED_OPERATIONS.labels(operation="refund").inc()
         else:
             found = provider.refund(
                 attempt.provider_payment_id,
@@ -182,8 +208,7 @@ def submit(context: JobContext, payload: dict[str, Any]) -> None:
     with UnitOfWork(context.engine) as uow:
         apply_provider_refund(uow, refund, found, provider_event_id=None)
         uow.commit()
-    if found.status is RefundStatus.PENDING:
-        raise RetryLater("the provider has not settled the refund yet")
+    # A pending refund may stay so for days: its events, and reconciliation re-reading open refunds, follow it.
 
 
 def _find_at_provider(context: JobContext, refund: Refund, payment_id: str) -> ProviderRefund | None:
@@ -232,7 +257,7 @@ def sync_from_provider(
 def settle_order(uow: UnitOfWork, order_id: str, *, provider_event_id: str | None) -> None:
     """Move the order to what the confirmed refunds of its payment add up to."""
     order = orders.get_order(uow, order_id)
-    attempt = paying_attempt(uow, order_id)
+    attempt = paying_attempt(uow.connection, order_id)
     if attempt is None:
         return
     refunded = sum(

@@ -14,7 +14,7 @@ from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import WEBHOOK_PROCESSING_FAILURES, WEBHOOK_PROCESSING_SECONDS
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import MONEY_IN
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import ProviderUnavailable
@@ -26,18 +26,6 @@ from checkout_engine.webhooks.repository import StoredEvent
 
 PROVIDER = "stripe"
 log = structlog.get_logger(__name__)
-MONEY_IN_STATES = frozenset(
-    {
-        OrderState.PAID,
-        OrderState.FULFILLMENT_PENDING,
-        OrderState.PARTIALLY_FULFILLED,
-        OrderState.FULFILLED,
-        OrderState.PARTIALLY_REFUNDED,
-        OrderState.REFUNDED,
-        OrderState.CANCELLED_WITH_REFUND,
-        OrderState.CLOSED,
-    }
-)
 
 
 def _payment_id(stored: StoredEvent) -> str | None:
@@ -152,7 +140,7 @@ def _refund_event(context: JobContext, stored: StoredEvent, attempt: PaymentAtte
     provider_refunds = context.provider.list_refunds(attempt.provider_payment_id)
     with UnitOfWork(context.engine) as uow:
         order = orders.get_order(uow, attempt.order_id)
-        if order.state not in MONEY_IN_STATES:  # a refund before our own paid transition: wait for it
+        if order.state not in MONEY_IN:  # a refund before our own paid transition: wait for it
             repository.record_outcome(
                 uow.connection, stored.id, status="held", reason=f"order is {order.state}", order_id=order.id
             )

@@ -72,7 +72,7 @@ def list_orders(request: Request, staff: PageStaff, uow: Uow, q: str = "", curso
 
 def _refund_room(detail: dict[str, Any]) -> dict[str, int] | None:
     """What the paying attempt captured and what refunds already hold of it (as ``refunds.service`` counts)."""
-    paying = next((a for a in detail["payment_attempts"] if a["status"] == "succeeded"), None)
+    paying = next((a for a in detail["payment_attempts"] if a["id"] == detail["refund"]["paying_attempt_id"]), None)
     if paying is None:
         return None
     held = sum(

@@ -8,12 +8,11 @@ import sqlalchemy as sa
 from checkout_engine.db.tables import order_events, orders
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders import service as order_service
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import FULFILLING, OrderState
 from checkout_engine.reconciliation.model import Action, Finding, Kind
 from checkout_engine.reconciliation.run import Run
 
 NAME = "fulfillment_safety"
-FULFILLING = (OrderState.FULFILLMENT_PENDING.value, OrderState.PARTIALLY_FULFILLED.value, OrderState.FULFILLED.value)
 REASON = "fulfilment without a paid transition backed by the provider"
 
 

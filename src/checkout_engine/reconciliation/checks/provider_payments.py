@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders import service as order_service
+from checkout_engine.orders.model import MONEY_IN
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment
@@ -18,7 +19,6 @@ from checkout_engine.reconciliation.model import Action, Finding, Kind
 from checkout_engine.reconciliation.references import settle_as_reconciliation
 from checkout_engine.reconciliation.run import Run
 from checkout_engine.refunds import repository as refund_records
-from checkout_engine.webhooks.processor import MONEY_IN_STATES
 
 NAME = "provider_payments"
 MONEY_TAKEN = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED})
@@ -64,7 +64,7 @@ def _amounts(run: Run, attempt: PaymentAttempt, payment: ProviderPayment) -> Non
 def _paid(run: Run, attempt: PaymentAttempt, payment: ProviderPayment) -> None:
     with UnitOfWork(run.engine) as uow:
         state = uow.connection.execute(sa.select(orders.c.state).where(orders.c.id == attempt.order_id)).scalar_one()
-        if state in MONEY_IN_STATES or payment.status is not PaymentStatus.SUCCEEDED:
+        if state in MONEY_IN or payment.status is not PaymentStatus.SUCCEEDED:
             return
         refunds_before = len(refund_records.for_order(uow.connection, attempt.order_id))
         verdict = settle_as_reconciliation(uow, attempt, payment, run.settings)

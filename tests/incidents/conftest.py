@@ -1,0 +1,29 @@
+"""Incidents reproduced in-process run against the real database and the simulator process."""
+
+from support.stack import (
+    client,
+    default_items,
+    fulfilled,
+    live,
+    place,
+    provider,
+    settings,
+    shop,
+    state_of,
+    wired,
+    worker,
+)
+
+__all__ = [
+    "client",
+    "default_items",
+    "fulfilled",
+    "live",
+    "place",
+    "provider",
+    "settings",
+    "shop",
+    "state_of",
+    "wired",
+    "worker",
+]
