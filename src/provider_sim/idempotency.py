@@ -55,7 +55,7 @@ class IdempotencyStore:
 
         Raises Stripe's idempotency errors for a key reused with other parameters, or still in use.
         """
-        self._forget_expired()
+        self.forget_expired()
         entry = self._entries.get((scope, key))
         if entry is None:
             self._entries[(scope, key)] = _Entry(request_fingerprint, self._clock())
@@ -81,13 +81,14 @@ class IdempotencyStore:
         if entry is not None and entry.response is None:
             del self._entries[(scope, key)]
 
-    def _forget_expired(self) -> None:
+    def forget_expired(self) -> int:
+        """Forgets keys stored more than the TTL ago (by the clock given); answers how many."""
         horizon = self._clock() - self._ttl
-        while self._entries:
-            oldest = next(iter(self._entries.values()))
-            if oldest.stored_at >= horizon:
-                return
+        forgotten = 0
+        while self._entries and next(iter(self._entries.values())).stored_at < horizon:
             self._entries.popitem(last=False)
+            forgotten += 1
+        return forgotten
 
 
 def _mismatch(key: str, stored: str, given: str) -> StripeApiError:

@@ -82,8 +82,11 @@ class Charge:
     failure_code: str | None = None
     failure_message: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # Set on a manual-capture authorisation: after this, an uncaptured charge lapses.
+    capture_before: int | None = None
 
     def to_dict(self) -> JsonObject:
+        card = {} if self.capture_before is None else {"capture_before": self.capture_before}
         return {
             "id": self.id,
             "object": "charge",
@@ -102,6 +105,7 @@ class Charge:
             "paid": self.status == "succeeded",
             "payment_intent": self.payment_intent,
             "payment_method": self.payment_method,
+            "payment_method_details": {"card": card, "type": "card"},
             "refunded": self.captured and self.amount_refunded >= self.amount_captured,
             "status": self.status,
         }

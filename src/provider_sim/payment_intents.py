@@ -9,7 +9,7 @@ from provider_sim.cards import DECLINE_MESSAGES, Behaviour, TestCard, card_for
 from provider_sim.errors import StripeApiError, invalid_request, resource_missing, unexpected_state
 from provider_sim.ids import new_id, random_token
 from provider_sim.ledger import Ledger
-from provider_sim.objects import Charge, IntentStatus, JsonObject, PaymentIntent, RequestInfo
+from provider_sim.objects import NO_REQUEST, Charge, IntentStatus, JsonObject, PaymentIntent, RequestInfo
 
 CONFIRMABLE = frozenset(
     {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION, IntentStatus.REQUIRES_ACTION}
@@ -22,6 +22,8 @@ CANCELABLE = frozenset(
         IntentStatus.REQUIRES_CAPTURE,
     }
 )
+# Stripe holds an online card authorisation for 7 days; uncaptured by then, it lapses.
+AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 60 * 60
 _AUTHENTICATION_FAILURE = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
     "PaymentMethod to attempt to fulfill this PaymentIntent again."
@@ -160,6 +162,12 @@ def cancel_intent(ledger: Ledger, intent: PaymentIntent, reason: str | None, req
     ledger.emit("payment_intent.canceled", intent.to_dict(), request)
 
 
+def lapse_authorization(ledger: Ledger, intent: PaymentIntent) -> None:
+    """An authorisation left uncaptured past its charge's `capture_before`: Stripe cancels it by itself."""
+    _require_status(intent, IntentStatus.REQUIRES_CAPTURE, "lapsed")
+    cancel_intent(ledger, intent, "automatic", NO_REQUEST)
+
+
 def alter_record(ledger: Ledger, intent: PaymentIntent, amount: int | None, currency: str | None) -> None:
     """Changes the provider's record silently; received/capturable amounts follow a full-amount payment."""
     charge = ledger.charges.get(intent.latest_charge or "")
@@ -207,6 +215,7 @@ def _succeed(ledger: Ledger, intent: PaymentIntent, charge: Charge, request: Req
     intent.next_action, intent.last_payment_error = None, None
     if intent.capture_method == "manual":
         intent.status, intent.amount_capturable = IntentStatus.REQUIRES_CAPTURE, intent.amount
+        charge.capture_before = ledger.now() + AUTHORIZATION_VALIDITY_SECONDS
         ledger.emit("payment_intent.amount_capturable_updated", intent.to_dict(), request)
         return
     charge.captured, charge.amount_captured = True, intent.amount

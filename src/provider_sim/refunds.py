@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from provider_sim.cards import card_for
 from provider_sim.errors import invalid_request
 from provider_sim.ids import new_id
 from provider_sim.ledger import Ledger
@@ -62,6 +63,21 @@ def create_refund(ledger: Ledger, charge: Charge, spec: RefundSpec, request: Req
     return refund
 
 
+def settles_after_seconds(charge: Charge, default_delay_ms: int | None) -> float | None:
+    """How long a new refund on this charge stays pending before it settles by itself (None: until settled)."""
+    card = card_for(charge.payment_method)
+    if card is not None and card.refund_delay_seconds is not None:
+        return float(card.refund_delay_seconds)
+    return None if default_delay_ms is None else default_delay_ms / 1000
+
+
+def outcome_for(ledger: Ledger, refund: Refund, default: bool) -> bool:
+    """Whether a refund settles as succeeded: as its card dictates (refundFail fails), else `default`."""
+    charge = ledger.charges.get(refund.charge)
+    card = None if charge is None else card_for(charge.payment_method)
+    return default if card is None or card.refunds_succeed is None else card.refunds_succeed
+
+
 def settle_refund(ledger: Ledger, refund: Refund, succeed: bool, request: RequestInfo) -> None:
     if refund.status != "pending":
         raise invalid_request(f"Refund {refund.id} has a status of {refund.status}; only pending refunds settle.")
@@ -73,6 +89,8 @@ def settle_refund(ledger: Ledger, refund: Refund, succeed: bool, request: Reques
         if charge is not None:
             charge.amount_refunded -= refund.amount
     ledger.emit("refund.updated", refund.to_dict(), request)
+    if not succeed:
+        ledger.emit("refund.failed", refund.to_dict(), request)
 
 
 def open_dispute(

@@ -7,7 +7,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +19,8 @@ from provider_sim.refunds import DISPUTE_REASONS
 from provider_sim.state import SimState
 
 Outcome = Literal["succeed", "fail"]
+# Ten years at most in one call: far past any deadline the simulator keeps, yet every client can still render it.
+MAX_ADVANCE_SECONDS = 10 * 366 * 24 * 60 * 60
 Body = TypeVar("Body", bound=BaseModel)
 
 
@@ -57,6 +59,10 @@ class SettlementUpdate(_Strict):
     payment_delay_ms: int | None = Field(default=None, ge=0)
     refund_delay_ms: int | None = Field(default=None, ge=0)
     refund_outcome: Outcome | None = None
+
+
+class ClockAdvance(_Strict):
+    advance_seconds: StrictInt = Field(ge=0, le=MAX_ADVANCE_SECONDS)
 
 
 class OutcomeBody(_Strict):
@@ -98,6 +104,15 @@ async def health(request: Request) -> JsonObject:
 async def reset(request: Request) -> JsonObject:
     _state(request).reset()
     return {"reset": True}
+
+
+async def show_clock(request: Request) -> JsonObject:
+    return _state(request).simulator.clock.to_dict()
+
+
+async def advance_clock(request: Request) -> JsonObject:
+    body = await _body(request, ClockAdvance)
+    return _state(request).advance_clock(body.advance_seconds)
 
 
 async def add_fault(request: Request) -> JsonObject:
@@ -186,7 +201,7 @@ async def open_dispute(request: Request) -> JsonObject:
 
 async def settle_refund(request: Request) -> JsonObject:
     body = await _body(request, OutcomeBody)
-    return _state(request).simulator.settle_refund(request.path_params["id"], body.outcome != "fail")
+    return _state(request).simulator.settle_refund(request.path_params["id"], _succeeds(body.outcome))
 
 
 def _json_endpoint(
@@ -204,6 +219,8 @@ def _json_endpoint(
 _ROUTES: tuple[tuple[str, str, Callable[[Request], Awaitable[JsonObject]]], ...] = (
     ("GET", "/_sim/health", health),
     ("POST", "/_sim/reset", reset),
+    ("GET", "/_sim/clock", show_clock),
+    ("POST", "/_sim/clock", advance_clock),
     ("POST", "/_sim/faults", add_fault),
     ("GET", "/_sim/faults", list_faults),
     ("DELETE", "/_sim/faults", clear_faults),

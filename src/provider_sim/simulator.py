@@ -1,15 +1,18 @@
-"""The simulated account: every operation on it runs under one lock and may schedule a later settlement."""
+"""The simulated account: every operation on it runs under one lock and may appoint work that falls due later."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from provider_sim import payment_intents as flows
 from provider_sim import refunds
+from provider_sim.agenda import Agenda, Due
+from provider_sim.clock import SimClock
 from provider_sim.config import SimConfig
 from provider_sim.errors import resource_missing
 from provider_sim.ledger import KINDS, Ledger
@@ -73,16 +76,57 @@ class RefundTarget:
 class Simulator:
     def __init__(self, config: SimConfig, scheduler: Scheduler, clock: Callable[[], float] = time.time) -> None:
         self.config = config
-        self.ledger = Ledger(config.api_version, clock)
+        self.clock = SimClock(clock)
+        self.ledger = Ledger(config.api_version, self.clock)
         self.settlement = SettlementSettings.from_config(config)
         self._scheduler = scheduler
+        self._agenda = Agenda()
         self._lock = threading.RLock()
 
     def reset(self) -> None:
         with self._lock:
             self._scheduler.cancel_all()
+            self._agenda.clear()
             self.ledger.clear()
             self.settlement = SettlementSettings.from_config(self.config)
+            self.clock.reset()
+
+    # -- Time -----------------------------------------------------------------------------------------------
+
+    def advance_clock(self, seconds: int) -> dict[str, int]:
+        """Moves the clock forward and does everything due by the new time, earliest first; answers the counts."""
+        with self._lock:
+            self.clock.advance(seconds)
+            due = self._agenda.take_due(self.clock())
+            done = Counter(appointment.kind for appointment in due if self._do(appointment.kind, appointment.object_id))
+            return {kind.value: done[kind] for kind in Due}
+
+    def _appoint(self, kind: Due, object_id: str, due_at: float) -> None:
+        """Work done when its timer fires or when the clock is moved past `due_at`, whichever comes first."""
+        self._agenda.add(due_at, kind, object_id)
+
+        def fire() -> None:
+            self._do(kind, object_id)
+
+        self._scheduler.call_later(max(due_at - self.clock(), 0.0), fire)
+
+    def _do(self, kind: Due, object_id: str) -> bool:
+        """Does the appointed work unless its object has moved on meanwhile (then it is a no-op)."""
+        with self._lock:
+            if kind is Due.PAYMENT_SETTLEMENT:
+                return self._settle_if_processing(object_id)
+            if kind is Due.REFUND_SETTLEMENT:
+                return self._settle_refund_if_pending(object_id)
+            return self._lapse_if_uncaptured(object_id)
+
+    def _follow_up(self, intent: PaymentIntent) -> None:
+        """Appoints what the intent's new status waits for: its settlement, or the end of its authorisation."""
+        delay_ms = self.settlement.payment_delay_ms
+        if intent.status is IntentStatus.PROCESSING and delay_ms is not None:
+            self._appoint(Due.PAYMENT_SETTLEMENT, intent.id, self.clock() + delay_ms / 1000)
+        charge = self.ledger.charges.get(intent.latest_charge or "")
+        if intent.status is IntentStatus.REQUIRES_CAPTURE and charge is not None and charge.capture_before:
+            self._appoint(Due.AUTHORIZATION_EXPIRY, intent.id, charge.capture_before)
 
     # -- PaymentIntents -------------------------------------------------------------------------------------
 
@@ -149,15 +193,22 @@ class Simulator:
 
     def _confirm(self, intent: PaymentIntent, payment_method: str | None, request: RequestInfo) -> None:
         flows.confirm_intent(self.ledger, intent, payment_method, request)
-        delay = self.settlement.payment_delay_ms
-        if intent.status is IntentStatus.PROCESSING and delay is not None:
-            self._scheduler.call_later(delay / 1000, lambda: self._settle_if_processing(intent.id))
+        self._follow_up(intent)
 
-    def _settle_if_processing(self, intent_id: str) -> None:
-        with self._lock:
-            intent = self.ledger.payment_intents.get(intent_id)
-            if intent is not None and intent.status is IntentStatus.PROCESSING:
-                flows.settle_intent(self.ledger, intent, None, NO_REQUEST)
+    def _settle_if_processing(self, intent_id: str) -> bool:
+        intent = self.ledger.payment_intents.get(intent_id)
+        if intent is None or intent.status is not IntentStatus.PROCESSING:
+            return False
+        flows.settle_intent(self.ledger, intent, None, NO_REQUEST)
+        self._follow_up(intent)
+        return True
+
+    def _lapse_if_uncaptured(self, intent_id: str) -> bool:
+        intent = self.ledger.payment_intents.get(intent_id)
+        if intent is None or intent.status is not IntentStatus.REQUIRES_CAPTURE:
+            return False
+        flows.lapse_authorization(self.ledger, intent)
+        return True
 
     # -- Refunds, charges, events ---------------------------------------------------------------------------
 
@@ -166,9 +217,9 @@ class Simulator:
             intent = self._refunded_intent(target)
             charge = refunds.captured_charge(self.ledger, intent)
             refund = refunds.create_refund(self.ledger, charge, spec, request)
-            delay = self.settlement.refund_delay_ms
+            delay = refunds.settles_after_seconds(charge, self.settlement.refund_delay_ms)
             if delay is not None:
-                self._scheduler.call_later(delay / 1000, lambda: self._settle_refund_if_pending(refund.id))
+                self._appoint(Due.REFUND_SETTLEMENT, refund.id, self.clock() + delay)
             return expanded(self.ledger, refund.to_dict(), target.expand)
 
     def _refunded_intent(self, target: RefundTarget) -> PaymentIntent:
@@ -179,11 +230,13 @@ class Simulator:
             raise resource_missing("charge", target.charge or "", param="charge")
         return self.payment_intent(charge.payment_intent)
 
-    def _settle_refund_if_pending(self, refund_id: str) -> None:
-        with self._lock:
-            refund = self.ledger.refunds.get(refund_id)
-            if refund is not None and refund.status == "pending":
-                refunds.settle_refund(self.ledger, refund, self.settlement.refunds_succeed, NO_REQUEST)
+    def _settle_refund_if_pending(self, refund_id: str) -> bool:
+        refund = self.ledger.refunds.get(refund_id)
+        if refund is None or refund.status != "pending":
+            return False
+        succeed = refunds.outcome_for(self.ledger, refund, self.settlement.refunds_succeed)
+        refunds.settle_refund(self.ledger, refund, succeed, NO_REQUEST)
+        return True
 
     def list_refunds(
         self,
@@ -216,12 +269,14 @@ class Simulator:
         with self._lock:
             intent = self.payment_intent(intent_id)
             flows.authenticate_intent(self.ledger, intent, succeed, NO_REQUEST)
+            self._follow_up(intent)
             return intent.to_dict()
 
     def settle_payment(self, intent_id: str, succeed: bool | None) -> JsonObject:
         with self._lock:
             intent = self.payment_intent(intent_id)
             flows.settle_intent(self.ledger, intent, succeed, NO_REQUEST)
+            self._follow_up(intent)
             return intent.to_dict()
 
     def alter_payment_intent(self, intent_id: str, amount: int | None, currency: str | None) -> JsonObject:
@@ -235,10 +290,13 @@ class Simulator:
             intent = self.payment_intent(intent_id)
             return refunds.open_dispute(self.ledger, intent, amount, reason, NO_REQUEST).to_dict()
 
-    def settle_refund(self, refund_id: str, succeed: bool) -> JsonObject:
+    def settle_refund(self, refund_id: str, succeed: bool | None) -> JsonObject:
+        """Settles a pending refund now: with the given outcome, or its card's own (success for most cards)."""
         with self._lock:
             refund = self.ledger.refunds.get(refund_id)
             if refund is None:
                 raise resource_missing("refund", refund_id)
+            if succeed is None:
+                succeed = refunds.outcome_for(self.ledger, refund, True)
             refunds.settle_refund(self.ledger, refund, succeed, NO_REQUEST)
             return refund.to_dict()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from provider_sim.config import SimConfig
 from provider_sim.faults import FaultBook
 from provider_sim.idempotency import IdempotencyStore
+from provider_sim.objects import JsonObject
 from provider_sim.simulator import Simulator
 from provider_sim.webhooks import WebhookDispatcher
 
@@ -42,7 +43,7 @@ class SimState:
     scheduler: LoopScheduler
     simulator: Simulator
     webhooks: WebhookDispatcher
-    idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
+    idempotency: IdempotencyStore
     faults: FaultBook = field(default_factory=FaultBook)
     # Set to let go of every connection a `timeout_after_commit` fault is holding.
     release_holds: asyncio.Event = field(default_factory=asyncio.Event)
@@ -53,10 +54,17 @@ class SimState:
         simulator = Simulator(config, scheduler)
         webhooks = WebhookDispatcher(config)
         simulator.ledger.subscribe(webhooks.enqueue)
-        return cls(config, scheduler, simulator, webhooks)
+        # Keys age by the simulated clock, so moving it forward can take them past their 24 hours.
+        return cls(config, scheduler, simulator, webhooks, IdempotencyStore(simulator.clock))
+
+    def advance_clock(self, seconds: int) -> JsonObject:
+        """Moves the simulated clock forward; answers the new time and what fell due on the way."""
+        happened = self.simulator.advance_clock(seconds)
+        happened["idempotency_keys_forgotten"] = self.idempotency.forget_expired()
+        return {**self.simulator.clock.to_dict(), "happened": happened}
 
     def reset(self) -> None:
-        """Back to the state right after start-up: no objects, keys, faults or held connections."""
+        """Back to the state right after start-up: no objects, keys, faults or held connections; clock offset 0."""
         self.simulator.reset()
         self.webhooks.reset()
         self.idempotency.clear()

@@ -133,3 +133,25 @@ def test_reset_cancels_timers_and_forgets_objects(simulator: Simulator, schedule
     simulator.reset()
     assert scheduler.pending == []
     assert len(simulator.ledger.payment_intents) == 0
+
+
+def test_moving_the_clock_does_what_fell_due_in_due_order_and_counts_it(simulator: Simulator) -> None:
+    held = simulator.create_payment_intent(
+        IntentSpec(1000, "eur", capture_method="manual", payment_method="pm_card_visa"), confirm=True, request=REQUEST
+    )
+    paid = simulator.create_payment_intent(
+        IntentSpec(1000, "eur", payment_method="pm_card_refundPending"), confirm=True, request=REQUEST
+    )
+    simulator.create_refund(RefundTarget(payment_intent=paid["id"]), RefundSpec(), REQUEST)
+
+    assert simulator.advance_clock(3 * 24 * 60 * 60) == {
+        "payments_settled": 0,
+        "refunds_settled": 1,
+        "authorizations_lapsed": 0,
+    }
+    assert simulator.advance_clock(4 * 24 * 60 * 60)["authorizations_lapsed"] == 1
+
+    lapsed = simulator.retrieve("pi", held["id"])
+    assert (lapsed["status"], lapsed["cancellation_reason"]) == ("canceled", "automatic")
+    assert lapsed["canceled_at"] == 1_700_000_000 + 7 * 24 * 60 * 60
+    assert [event.type for event in events(simulator)][-2:] == ["refund.updated", "payment_intent.canceled"]
