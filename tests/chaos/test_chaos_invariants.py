@@ -7,18 +7,15 @@ from typing import Any
 
 from checkout_engine.chaos.answers import Answer
 from checkout_engine.chaos.faults import plan
-from checkout_engine.chaos.invariants import check_all
-from checkout_engine.chaos.invariants.history import fulfillment_proven, history_complete
-from checkout_engine.chaos.invariants.payments import (
+from checkout_engine.invariants import check_all
+from checkout_engine.invariants.history import fulfillment_proven, history_complete
+from checkout_engine.invariants.payments import (
     ledger_matches_provider,
     one_kept_payment_per_order,
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
-from checkout_engine.chaos.invariants.refunds import refunds_match_provider, refunds_within_captured
-from checkout_engine.chaos.invariants.stock import stock_agrees
-from checkout_engine.chaos.invariants.work import idempotent_replays, jobs_settled
-from checkout_engine.chaos.records import (
+from checkout_engine.invariants.records import (
     AttemptRow,
     EventRow,
     JobRow,
@@ -31,6 +28,9 @@ from checkout_engine.chaos.records import (
     StockRow,
     World,
 )
+from checkout_engine.invariants.refunds import refunds_match_provider, refunds_within_captured
+from checkout_engine.invariants.stock import stock_agrees
+from checkout_engine.invariants.work import idempotent_replays, jobs_settled
 from checkout_engine.orders.effects import OUT_OF_STOCK_REASON
 
 ORDER = "ord_1"

@@ -20,9 +20,6 @@ import sqlalchemy as sa
 import stripe
 from sqlalchemy import Engine
 
-from checkout_engine.chaos import records
-from checkout_engine.chaos.invariants import WORLD_CHECKS
-from checkout_engine.chaos.invariants.work import jobs_settled
 from checkout_engine.chaos.simulator import SimControl
 from checkout_engine.db.tables import (
     entitlements,
@@ -38,6 +35,8 @@ from checkout_engine.db.tables import (
     shipment_requests,
     webhook_events,
 )
+from checkout_engine.invariants import WORLD_CHECKS, records
+from checkout_engine.invariants.work import jobs_settled
 from checkout_engine.orders.model import TRANSITIONS, OrderState
 
 S = OrderState
@@ -385,7 +384,7 @@ SETTLED: tuple[Check, ...] = (settled_payments_agree, settled_refunds_agree, set
 
 
 def the_chaos_runs_invariants(engine: Engine, sim_url: str, initial_stock: Mapping[str, int]) -> list[str]:
-    """The chaos run's own money invariants (``checkout_engine.chaos.invariants``), over the same books once
+    """The chaos run's own money invariants (``checkout_engine.invariants``), over the same books once
     settled, so that both judge by one reference. Its job check is left to ``settled_work_is_done``, which knows
     that an unpaid order's expiry job waits for its time."""
     sim = SimControl(sim_url)

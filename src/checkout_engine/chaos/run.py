@@ -14,18 +14,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from rich.console import Console
 
-from checkout_engine.chaos import catalog, database, records
+from checkout_engine.chaos import catalog, database
 from checkout_engine.chaos.answers import AnswerBook
 from checkout_engine.chaos.config import ChaosOptions, Secrets, engine_environment, engine_settings
 from checkout_engine.chaos.customers import Shop, run_customers
 from checkout_engine.chaos.drain import Backlog, Drained, drain
 from checkout_engine.chaos.faults import Injector, plan
-from checkout_engine.chaos.invariants import Violation, check_all
 from checkout_engine.chaos.journeys import JOURNEYS
 from checkout_engine.chaos.processes import Supervisor
 from checkout_engine.chaos.report import Summary, ledger, render, write_json
 from checkout_engine.chaos.simulator import CALM_WEBHOOKS, WEBHOOK_RETRY, SimControl
 from checkout_engine.db.engine import make_engine
+from checkout_engine.invariants import Violation, check_all, records
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.reconciliation.service import reconcile
 

@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
 
-from checkout_engine.chaos.invariants.model import Violation
-from checkout_engine.chaos.records import EventRow, World
+from checkout_engine.invariants.model import Violation
+from checkout_engine.invariants.records import EventRow, World
 from checkout_engine.orders.model import TRANSITIONS, OrderState
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from checkout_engine.chaos.answers import Answer
-from checkout_engine.chaos.invariants.history import fulfillment_proven, history_complete
-from checkout_engine.chaos.invariants.model import Violation
-from checkout_engine.chaos.invariants.payments import (
+from checkout_engine.invariants.history import fulfillment_proven, history_complete
+from checkout_engine.invariants.model import Violation
+from checkout_engine.invariants.payments import (
     ledger_matches_provider,
     one_kept_payment_per_order,
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
-from checkout_engine.chaos.invariants.refunds import refunds_match_provider, refunds_within_captured
-from checkout_engine.chaos.invariants.stock import stock_agrees
-from checkout_engine.chaos.invariants.work import idempotent_replays, jobs_settled
-from checkout_engine.chaos.records import World
+from checkout_engine.invariants.records import World
+from checkout_engine.invariants.refunds import refunds_match_provider, refunds_within_captured
+from checkout_engine.invariants.stock import stock_agrees
+from checkout_engine.invariants.work import idempotent_replays, jobs_settled
 
 __all__ = ["Violation", "check_all"]
 

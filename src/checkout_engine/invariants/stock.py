@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checkout_engine.chaos.invariants.model import FULFILLING, HOLDS_STOCK, MONEY_IN, Violation
-from checkout_engine.chaos.records import World
+from checkout_engine.invariants.model import FULFILLING, HOLDS_STOCK, MONEY_IN, Violation
+from checkout_engine.invariants.records import World
 
 
 def _stock_rows(world: World, active: Counter[str], committed: Counter[str]) -> list[Violation]:

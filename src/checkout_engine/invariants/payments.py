@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
-from checkout_engine.chaos.invariants.model import KEEPS_MONEY, MONEY_IN, RETURNED_MONEY, Violation
-from checkout_engine.chaos.records import AttemptRow, ProviderPayment, World
+from checkout_engine.invariants.model import KEEPS_MONEY, MONEY_IN, RETURNED_MONEY, Violation
+from checkout_engine.invariants.records import AttemptRow, ProviderPayment, World
 from checkout_engine.orders.effects import OUT_OF_STOCK_REASON
 
 

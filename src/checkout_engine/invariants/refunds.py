@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checkout_engine.chaos.invariants.model import COUNTED_REFUNDS, Violation
-from checkout_engine.chaos.records import ProviderRefund, RefundRow, World
+from checkout_engine.invariants.model import COUNTED_REFUNDS, Violation
+from checkout_engine.invariants.records import ProviderRefund, RefundRow, World
 
 NEVER_SENT = frozenset({"failed", "canceled"})  # our refunds the provider refused (so holds no record of)
 

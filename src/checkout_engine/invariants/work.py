@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from checkout_engine.chaos.answers import Answer
-from checkout_engine.chaos.invariants.model import Violation
-from checkout_engine.chaos.records import World
+from checkout_engine.invariants.model import Violation
+from checkout_engine.invariants.records import World
 
 UNSETTLED_JOBS = frozenset({"queued", "running"})
 

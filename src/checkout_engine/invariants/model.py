@@ -1,0 +1,30 @@
+"""What a violation is, and the order states the invariants reason about: the state machine's own sets
+(``checkout_engine.orders.model``), as the plain strings the records hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from checkout_engine.orders import model as orders
+
+
+def values(states: Iterable[orders.OrderState]) -> frozenset[str]:
+    return frozenset(state.value for state in states)
+
+
+MONEY_IN = values(orders.MONEY_IN)
+KEEPS_MONEY = values(orders.KEEPS_MONEY)
+RETURNED_MONEY = values(orders.RETURNED_MONEY)
+HOLDS_STOCK = values(orders.HOLDS_STOCK)
+FULFILLING = values(orders.FULFILLING)
+COUNTED_REFUNDS = frozenset({"pending", "succeeded"})  # money on its way back, or back
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken invariant: which, about what (an order, a payment, a SKU, a key), and how."""
+
+    invariant: str
+    subject: str
+    detail: str
