@@ -10,7 +10,8 @@ webhooks and SIGKILLs, then drained, reconciled and checked against the money in
 - ``journeys``: what customers and the support desk do.
 - ``faults``: the seeded schedule of provider faults, webhook mischief and kills, and its executor.
 - ``drain``: waiting, with deadlines, until the system has come to rest.
-- ``records`` / ``invariants``: what the database and the provider hold, and the pure checks over it.
+- the books are read and checked by ``checkout_engine.invariants`` (``records.load``, ``check_all``), the same
+  invariants the model test checks; ``answers`` checks the replays.
 - ``report``: the summary, printed with Rich and written as JSON.
 - ``run``: the orchestration.
 """

@@ -1,12 +1,15 @@
-"""Every answer to an idempotent request the journeys saw, by key, so the invariants can compare replays with the
+"""Every answer to an idempotent request the journeys saw, by key, and the check that compares replays with the
 first final answer."""
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from checkout_engine.invariants import Violation
 
 # Answers the contract gives while the first request has not finished: not a response to compare.
 IN_FLIGHT_CODES = frozenset({"idempotency_key_in_use"})
@@ -60,3 +63,17 @@ class AnswerBook:
     def replays(self) -> int:
         with self._lock:
             return sum(answer.replayed for answers in self._answers.values() for answer in answers)
+
+
+def idempotent_replays(answers: Mapping[str, list[Answer]]) -> list[Violation]:
+    """Every final answer to one idempotency key is the first final answer, byte for byte (parsed)."""
+    violations = []
+    for key, seen in answers.items():
+        final = [answer for answer in seen if answer.final]
+        for later in final[1:]:
+            if (later.status, later.body) != (final[0].status, final[0].body):
+                detail = (
+                    f"first {final[0].status} {str(final[0].body)[:200]}; later {later.status} {str(later.body)[:200]}"
+                )
+                violations.append(Violation("idempotent_replays", key, detail))
+    return violations

@@ -16,7 +16,7 @@ from checkout_engine.chaos.customers import JourneyResult
 from checkout_engine.chaos.drain import Drained
 from checkout_engine.chaos.processes import Kill
 from checkout_engine.invariants import Violation
-from checkout_engine.invariants.records import World
+from checkout_engine.invariants.world import World
 from checkout_engine.money import Money
 
 EXAMPLES_PER_INVARIANT = 3

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from rich.console import Console
 
 from checkout_engine.chaos import catalog, database
-from checkout_engine.chaos.answers import AnswerBook
+from checkout_engine.chaos.answers import AnswerBook, idempotent_replays
 from checkout_engine.chaos.config import ChaosOptions, Secrets, engine_environment, engine_settings
 from checkout_engine.chaos.customers import Shop, run_customers
 from checkout_engine.chaos.drain import Backlog, Drained, drain
@@ -25,12 +25,20 @@ from checkout_engine.chaos.processes import Supervisor
 from checkout_engine.chaos.report import Summary, ledger, render, write_json
 from checkout_engine.chaos.simulator import CALM_WEBHOOKS, WEBHOOK_RETRY, SimControl
 from checkout_engine.db.engine import make_engine
+from checkout_engine.db.tables import reconciliation_findings
 from checkout_engine.invariants import Violation, check_all, records
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.reconciliation.service import reconcile
 
 # Reconciliation looks back over the whole run, and a little before it for clock skew.
 RECONCILE_LOOKBACK = timedelta(minutes=5)
+
+
+def findings_by_kind(engine: sa.Engine) -> dict[str, int]:
+    """What reconciliation found (and mostly repaired) over the whole run, scheduled runs included."""
+    query = sa.select(reconciliation_findings.c.kind, sa.func.count()).group_by(reconciliation_findings.c.kind)
+    with engine.connect() as conn:
+        return {str(kind): int(count) for kind, count in conn.execute(query)}
 
 
 class Run:
@@ -111,7 +119,7 @@ class Run:
         self.supervisor.stop_engine()  # nothing may move while the books are read
         stocked = Counter(catalog.initial_stock()) + self.summary.restocked
         world = records.load(engine, sim, dict(stocked))
-        violations = check_all(world, self.book.by_key())
+        violations = check_all(world) + idempotent_replays(self.book.by_key())
         if not rest.reached:
             violations.append(Violation("system_drains", "backlog", f"not at rest after draining: {rest.backlog}"))
         violations += [Violation("no_server_errors", "api", error) for error in self.book.server_errors()]
@@ -121,7 +129,7 @@ class Run:
         summary.dead_jobs = sum(job.status == "dead" for job in world.jobs)
         summary.replays = self.book.replays()
         summary.server_errors = self.book.server_errors()
-        summary.reconciliation["findings during the run"] = records.findings_by_kind(engine)
+        summary.reconciliation["findings during the run"] = findings_by_kind(engine)
 
     def execute(self) -> None:
         sim = self.start()

@@ -16,9 +16,14 @@ def values(states: Iterable[orders.OrderState]) -> frozenset[str]:
 MONEY_IN = values(orders.MONEY_IN)
 KEEPS_MONEY = values(orders.KEEPS_MONEY)
 RETURNED_MONEY = values(orders.RETURNED_MONEY)
+ENDED_UNPAID = values(orders.ENDED_UNPAID)
 HOLDS_STOCK = values(orders.HOLDS_STOCK)
 FULFILLING = values(orders.FULFILLING)
+PARTIALLY_REFUNDED = orders.OrderState.PARTIALLY_REFUNDED.value
+CLOSED = orders.OrderState.CLOSED.value
+
 COUNTED_REFUNDS = frozenset({"pending", "succeeded"})  # money on its way back, or back
+ASKED_REFUNDS = COUNTED_REFUNDS | {"requested"}  # ours, from the moment we record it: spoken for
 
 
 @dataclass(frozen=True, slots=True)

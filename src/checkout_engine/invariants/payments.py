@@ -1,20 +1,29 @@
-"""Payments: every one the provider took belongs to an order whose state says so, at most one is kept per order,
-our ledger records each one, and a paid order keeps its price."""
+"""Money once settled: every payment the provider took belongs to an order whose state says what it kept, at most
+one is kept per order, our ledger records each one, and a paid order keeps its price."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
-from checkout_engine.invariants.model import KEEPS_MONEY, MONEY_IN, RETURNED_MONEY, Violation
-from checkout_engine.invariants.records import AttemptRow, ProviderPayment, World
+from checkout_engine.invariants.model import (
+    CLOSED,
+    KEEPS_MONEY,
+    MONEY_IN,
+    PARTIALLY_REFUNDED,
+    RETURNED_MONEY,
+    Violation,
+)
+from checkout_engine.invariants.world import AttemptRow, OrderRow, ProviderPayment, World
 from checkout_engine.orders.effects import OUT_OF_STOCK_REASON
 
 
-def _refunded_at_provider(world: World) -> Counter[str]:
+def refunded_at_provider(world: World, statuses: Iterable[str] = ("succeeded",)) -> Counter[str]:
+    """Per provider payment, the amount of its refunds in ``statuses``."""
+    wanted = frozenset(statuses)
     refunded: Counter[str] = Counter()
     for refund in world.provider_refunds:
-        if refund.status == "succeeded":
+        if refund.status in wanted:
             refunded[refund.payment_id] += refund.amount
     return refunded
 
@@ -34,7 +43,7 @@ def _kept(payments: Iterable[ProviderPayment], refunded: Mapping[str, int]) -> l
 
 def one_kept_payment_per_order(world: World) -> list[Violation]:
     """No order keeps more than one succeeded payment: an extra one must be refunded."""
-    refunded = _refunded_at_provider(world)
+    refunded = refunded_at_provider(world)
     return [
         Violation(
             "one_kept_payment_per_order", str(order_id), f"{len(kept)} unrefunded payments: {[p.id for p in kept]}"
@@ -44,23 +53,36 @@ def one_kept_payment_per_order(world: World) -> list[Violation]:
     ]
 
 
-def _money_for_state(state: str, kept: list[ProviderPayment], taken: int, refunded: Mapping[str, int]) -> str | None:
+def _state_for(kept: int, total: int) -> frozenset[str]:
+    """The states that say an order keeps ``kept`` of its ``total``."""
+    if kept >= total:
+        return KEEPS_MONEY - {PARTIALLY_REFUNDED}
+    return frozenset({PARTIALLY_REFUNDED}) if kept else RETURNED_MONEY
+
+
+def _money_problem(order: OrderRow, taken: list[ProviderPayment], refunded: Mapping[str, int]) -> str:
+    kept = _kept(taken, refunded)
+    state = order.state
+    if state not in MONEY_IN:
+        return f"the provider took {[p.id for p in taken]} for an order that is {state}" if taken else ""
     if state in KEEPS_MONEY and len(kept) != 1:
         return f"order is {state} but the provider keeps {len(kept)} of its payments"
-    if state == "partially_refunded" and kept and not refunded.get(kept[0].id):
+    if state == PARTIALLY_REFUNDED and kept and not refunded.get(kept[0].id):
         return "order is partially_refunded but nothing of its payment was refunded at the provider"
     if state in RETURNED_MONEY and (kept or not taken):
-        return f"order is {state} but the provider keeps {len(kept)} of its {taken} payments"
-    if state not in MONEY_IN and kept:
-        return f"the provider keeps {[p.id for p in kept]} for an order that is {state}"
-    return None
+        return f"order is {state} but the provider keeps {len(kept)} of its {len(taken)} payments"
+    amount = sum(payment.amount_received - refunded.get(payment.id, 0) for payment in taken)
+    if taken and state != CLOSED and state not in _state_for(amount, order.total):
+        return f"order is {state} but the provider keeps {amount} of its {order.total}"
+    return ""
 
 
 def provider_money_matches_orders(world: World) -> list[Violation]:
     """Every succeeded payment belongs to an order that is paid, fulfilled or refunded (the refund at the provider),
-    and every order in such a state holds exactly the money its state says."""
+    and every order in such a state holds exactly the money its state says: all of its total (paid or delivered),
+    part of it (partially refunded) or none (refunded)."""
     name = "provider_money_matches_orders"
-    refunded = _refunded_at_provider(world)
+    refunded = refunded_at_provider(world)
     by_order = _succeeded_by_order(world)
     known = {order.id for order in world.orders}
     violations = [
@@ -70,9 +92,7 @@ def provider_money_matches_orders(world: World) -> list[Violation]:
         for payment in payments
     ]
     for order in world.orders:
-        taken = by_order.get(order.id, [])
-        problem = _money_for_state(order.state, _kept(taken, refunded), len(taken), refunded)
-        if problem:
+        if problem := _money_problem(order, by_order.get(order.id, []), refunded):
             violations.append(Violation(name, order.id, problem))
     return violations
 
@@ -86,21 +106,13 @@ def _attempt_problem(attempt: AttemptRow | None, payment: ProviderPayment) -> st
 
 
 def ledger_matches_provider(world: World) -> list[Violation]:
-    """Our payment attempts record what the provider took, payment by payment, in both directions."""
-    name = "ledger_matches_provider"
+    """Once settled, our payment attempts record every payment the provider took, with the amount it took."""
     ours = {attempt.provider_payment_id: attempt for attempt in world.attempts if attempt.provider_payment_id}
-    theirs = {payment.id: payment for payment in world.provider_payments}
-    violations = [
-        Violation(name, payment.id, problem)
-        for payment in theirs.values()
+    return [
+        Violation("ledger_matches_provider", payment.id, problem)
+        for payment in world.provider_payments
         if payment.status == "succeeded" and (problem := _attempt_problem(ours.get(payment.id), payment))
     ]
-    for attempt in world.attempts:
-        found = theirs.get(attempt.provider_payment_id or "")
-        status = found.status if found else "unknown"
-        if attempt.status == "succeeded" and status != "succeeded":
-            violations.append(Violation(name, attempt.id, f"succeeded in our books, {status} at the provider"))
-    return violations
 
 
 def _asked_and_unsellable(world: World) -> tuple[Counter[str], set[str]]:
@@ -120,7 +132,7 @@ def paid_orders_keep_their_price(world: World) -> list[Violation]:
     """An order that was paid keeps its price at the provider, less what was refunded on request: a refund the
     engine decides on by itself for a duplicate payment gives back only money beyond the price. (The exception:
     stock gone when the money came, and everything went back.)"""
-    refunded = _refunded_at_provider(world)
+    refunded = refunded_at_provider(world)
     payments = _succeeded_by_order(world)
     paid = {event.order_id for event in world.events if event.to_state == "paid"}
     asked, unsellable = _asked_and_unsellable(world)

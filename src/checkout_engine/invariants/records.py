@@ -1,17 +1,20 @@
-"""What the books say after the run: our database's rows and the provider's own records, read once into plain
-values so the invariants are pure functions of them."""
+"""Reading the books once into a ``World``: ``load_ours`` reads only our database (what a production self-check
+can afford), ``load`` adds the provider's own records (every intent and refund, as the simulator lists them)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from checkout_engine.chaos.simulator import SimControl
+from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import (
+    coupon_redemptions,
+    coupons,
     entitlements,
     inventory,
     inventory_reservations,
@@ -20,207 +23,194 @@ from checkout_engine.db.tables import (
     orders,
     payment_attempts,
     pricing_snapshots,
-    reconciliation_findings,
     refunds,
     shipment_requests,
+    webhook_events,
 )
+from checkout_engine.invariants.world import (
+    AttemptRow,
+    CouponRow,
+    EventRow,
+    JobRow,
+    LineRow,
+    OrderRow,
+    ProviderPayment,
+    ProviderRefund,
+    RedemptionRow,
+    RefundRow,
+    ReservationRow,
+    StockRow,
+    WebhookRow,
+    World,
+)
+from checkout_engine.payments.providers.stripe import to_payment
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRow:
-    id: str
-    state: str
-    total: int
-    needs_review: bool = False
+class ProviderBooks(Protocol):
+    """The provider's side of the books: every payment intent and refund, as Stripe's list API gives them."""
 
+    def payment_intents(self) -> list[dict[str, Any]]: ...
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    id: int
-    order_id: str
-    kind: str
-    from_state: str | None
-    to_state: str | None
-    provider_event_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LineRow:
-    order_id: str
-    sku: str
-    quantity: int
-    kind: str  # physical | digital
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRow:
-    id: str
-    order_id: str
-    provider_payment_id: str | None
-    status: str
-    amount: int
-    amount_received: int
-
-
-@dataclass(frozen=True, slots=True)
-class RefundRow:
-    id: str
-    order_id: str
-    attempt_id: str
-    amount: int
-    status: str
-    provider_refund_id: str | None
-    requested_by: str = "support"  # "system" when the engine itself decided to give the money back
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StockRow:
-    sku: str
-    on_hand: int
-    reserved: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReservationRow:
-    order_id: str
-    sku: str
-    quantity: int
-    status: str  # active | committed | released
-
-
-@dataclass(frozen=True, slots=True)
-class JobRow:
-    id: int
-    kind: str
-    status: str
-    last_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderPayment:
-    id: str
-    status: str
-    amount: int
-    amount_received: int
-    order_id: str | None  # from the metadata the engine puts on every intent
-    attempt_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderRefund:
-    id: str
-    payment_id: str
-    amount: int
-    status: str
-    refund_id: str | None  # our refund's id, from its metadata
-
-
-@dataclass(frozen=True, slots=True)
-class World:
-    """Everything the invariants look at. ``initial_stock`` is what the run seeded."""
-
-    orders: tuple[OrderRow, ...] = ()
-    events: tuple[EventRow, ...] = ()
-    lines: tuple[LineRow, ...] = ()
-    attempts: tuple[AttemptRow, ...] = ()
-    refunds: tuple[RefundRow, ...] = ()
-    stock: tuple[StockRow, ...] = ()
-    reservations: tuple[ReservationRow, ...] = ()
-    shipments: Mapping[str, int] = field(default_factory=dict)  # order id: shipment requests
-    entitlements: Mapping[str, int] = field(default_factory=dict)  # order id: download grants
-    jobs: tuple[JobRow, ...] = ()
-    provider_payments: tuple[ProviderPayment, ...] = ()
-    provider_refunds: tuple[ProviderRefund, ...] = ()
-    initial_stock: Mapping[str, int] = field(default_factory=dict)
+    def refunds(self) -> list[dict[str, Any]]: ...
 
 
 def _rows(conn: sa.Connection, query: sa.Select[Any]) -> list[sa.RowMapping]:
     return list(conn.execute(query).mappings())
 
 
-def _lines(conn: sa.Connection) -> tuple[LineRow, ...]:
-    rows = _rows(conn, sa.select(pricing_snapshots.c.order_id, pricing_snapshots.c.payload))
+def _orders(conn: sa.Connection) -> tuple[OrderRow, ...]:
     return tuple(
+        OrderRow(r["id"], r["state"], r["total"], r["needs_review"], r["expires_at"])
+        for r in _rows(conn, sa.select(orders))
+    )
+
+
+def _events(conn: sa.Connection) -> tuple[EventRow, ...]:
+    return tuple(
+        EventRow(r["id"], r["order_id"], r["kind"], r["from_state"], r["to_state"], r["provider_event_id"])
+        for r in _rows(conn, sa.select(order_events).order_by(order_events.c.id))
+    )
+
+
+def _snapshots(conn: sa.Connection) -> tuple[tuple[LineRow, ...], dict[str, str]]:
+    """Every order's lines, and the coupon each snapshot applied."""
+    rows = _rows(conn, sa.select(pricing_snapshots.c.order_id, pricing_snapshots.c.payload))
+    lines = tuple(
         LineRow(row["order_id"], line["sku"], int(line["quantity"]), line["kind"])
         for row in rows
         for line in row["payload"]["lines"]
     )
+    applied = {
+        row["order_id"]: str(coupon["code"])
+        for row in rows
+        if (coupon := row["payload"].get("coupon")) and coupon.get("applied")
+    }
+    return lines, applied
+
+
+def _attempts(conn: sa.Connection) -> tuple[AttemptRow, ...]:
+    return tuple(
+        AttemptRow(r["id"], r["order_id"], r["provider_payment_id"], r["status"], r["amount"], r["amount_received"])
+        for r in _rows(conn, sa.select(payment_attempts))
+    )
+
+
+def _refunds(conn: sa.Connection) -> tuple[RefundRow, ...]:
+    return tuple(
+        RefundRow(
+            r["id"],
+            r["order_id"],
+            r["payment_attempt_id"],
+            r["amount"],
+            r["status"],
+            r["provider_refund_id"],
+            r["requested_by"],
+            r["reason"],
+        )
+        for r in _rows(conn, sa.select(refunds))
+    )
+
+
+def _stock(conn: sa.Connection) -> tuple[tuple[StockRow, ...], tuple[ReservationRow, ...]]:
+    stock = tuple(StockRow(r["sku"], r["on_hand"], r["reserved"]) for r in _rows(conn, sa.select(inventory)))
+    holds = tuple(
+        ReservationRow(r["order_id"], r["sku"], r["quantity"], r["status"])
+        for r in _rows(conn, sa.select(inventory_reservations))
+    )
+    return stock, holds
+
+
+def _coupons(conn: sa.Connection) -> tuple[tuple[CouponRow, ...], tuple[RedemptionRow, ...]]:
+    limits = tuple(
+        CouponRow(r["code"], r["max_redemptions"])
+        for r in _rows(conn, sa.select(coupons.c.code, coupons.c.max_redemptions))
+    )
+    redeemed = tuple(
+        RedemptionRow(r["coupon_code"], r["order_id"], r["status"]) for r in _rows(conn, sa.select(coupon_redemptions))
+    )
+    return limits, redeemed
 
 
 def _per_order(conn: sa.Connection, table: sa.Table) -> dict[str, int]:
     return dict(Counter(row["order_id"] for row in _rows(conn, sa.select(table.c.order_id))))
 
 
-def load_database(conn: sa.Connection, initial_stock: Mapping[str, int]) -> World:
-    R, A = inventory_reservations, payment_attempts
+def _work(conn: sa.Connection) -> tuple[tuple[JobRow, ...], tuple[WebhookRow, ...]]:
+    queued = tuple(
+        JobRow(r["id"], r["kind"], r["status"], r["last_error"], r["payload"]) for r in _rows(conn, sa.select(jobs))
+    )
+    W = webhook_events
+    events = tuple(
+        WebhookRow(r["id"], r["event_id"], r["type"], r["status"], r["order_id"])
+        for r in _rows(conn, sa.select(W.c.id, W.c.event_id, W.c.type, W.c.status, W.c.order_id))
+    )
+    return queued, events
+
+
+def load_database(conn: sa.Connection, initial_stock: Mapping[str, int], *, read_at: datetime) -> World:
+    lines, applied = _snapshots(conn)
+    stock, holds = _stock(conn)
+    limits, redeemed = _coupons(conn)
+    queued, events = _work(conn)
     return World(
-        orders=tuple(
-            OrderRow(r["id"], r["state"], r["total"], r["needs_review"]) for r in _rows(conn, sa.select(orders))
-        ),
-        events=tuple(
-            EventRow(r["id"], r["order_id"], r["kind"], r["from_state"], r["to_state"], r["provider_event_id"])
-            for r in _rows(conn, sa.select(order_events).order_by(order_events.c.id))
-        ),
-        lines=_lines(conn),
-        attempts=tuple(
-            AttemptRow(r["id"], r["order_id"], r["provider_payment_id"], r["status"], r["amount"], r["amount_received"])
-            for r in _rows(conn, sa.select(A))
-        ),
-        refunds=tuple(
-            RefundRow(
-                r["id"],
-                r["order_id"],
-                r["payment_attempt_id"],
-                r["amount"],
-                r["status"],
-                r["provider_refund_id"],
-                r["requested_by"],
-                r["reason"],
-            )
-            for r in _rows(conn, sa.select(refunds))
-        ),
-        stock=tuple(StockRow(r["sku"], r["on_hand"], r["reserved"]) for r in _rows(conn, sa.select(inventory))),
-        reservations=tuple(
-            ReservationRow(r["order_id"], r["sku"], r["quantity"], r["status"]) for r in _rows(conn, sa.select(R))
-        ),
+        orders=_orders(conn),
+        events=_events(conn),
+        lines=lines,
+        applied_coupons=applied,
+        attempts=_attempts(conn),
+        refunds=_refunds(conn),
+        stock=stock,
+        reservations=holds,
+        coupons=limits,
+        redemptions=redeemed,
         shipments=_per_order(conn, shipment_requests),
         entitlements=_per_order(conn, entitlements),
-        jobs=tuple(JobRow(r["id"], r["kind"], r["status"], r["last_error"]) for r in _rows(conn, sa.select(jobs))),
+        jobs=queued,
+        webhook_events=events,
         initial_stock=dict(initial_stock),
+        read_at=read_at,
     )
 
 
-def findings_by_kind(engine: sa.Engine) -> dict[str, int]:
-    """What reconciliation found (and mostly repaired) over the whole run, scheduled runs included."""
-    query = sa.select(reconciliation_findings.c.kind, sa.func.count()).group_by(reconciliation_findings.c.kind)
+def load_ours(
+    engine: sa.Engine, *, initial_stock: Mapping[str, int] | None = None, as_of: datetime | None = None
+) -> World:
+    """Our own books only, in one repeatable-read snapshot. ``as_of`` is the "now" holds are judged against
+    (default: the time of reading; a self-check gives the expiry sweep its interval by passing a moment before)."""
+    read_at = as_of or utcnow()
     with engine.connect() as conn:
-        return {str(kind): int(count) for kind, count in conn.execute(query)}
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        return load_database(conn, initial_stock or {}, read_at=read_at)
 
 
-def load_provider(sim: SimControl) -> tuple[tuple[ProviderPayment, ...], tuple[ProviderRefund, ...]]:
-    payments = tuple(
-        ProviderPayment(
-            p["id"],
-            p["status"],
-            int(p["amount"]),
-            int(p.get("amount_received") or 0),
-            (p.get("metadata") or {}).get("order_id"),
-            (p.get("metadata") or {}).get("payment_attempt_id"),
-        )
-        for p in sim.payment_intents()
+def _provider_payment(intent: dict[str, Any]) -> ProviderPayment:
+    metadata = intent.get("metadata") or {}
+    return ProviderPayment(
+        intent["id"],
+        intent["status"],
+        int(intent["amount"]),
+        int(intent.get("amount_received") or 0),
+        metadata.get("order_id"),
+        metadata.get("payment_attempt_id"),
+        to_payment(intent).status.value,
     )
+
+
+def load_provider(books: ProviderBooks) -> tuple[tuple[ProviderPayment, ...], tuple[ProviderRefund, ...]]:
+    payments = tuple(_provider_payment(intent) for intent in books.payment_intents())
     provider_refunds = tuple(
         ProviderRefund(
             r["id"], str(r["payment_intent"]), int(r["amount"]), r["status"], (r.get("metadata") or {}).get("refund_id")
         )
-        for r in sim.refunds()
+        for r in books.refunds()
     )
     return payments, provider_refunds
 
 
-def load(engine: sa.Engine, sim: SimControl, initial_stock: Mapping[str, int]) -> World:
-    with engine.connect() as conn:
-        world = load_database(conn, initial_stock)
-    payments, provider_refunds = load_provider(sim)
+def load(engine: sa.Engine, books: ProviderBooks, initial_stock: Mapping[str, int]) -> World:
+    """Ours first, then the provider's: anything that moves in between shows as the provider ahead of our books
+    (the direction a payment takes anyway), never as our books ahead of the provider."""
+    world = load_ours(engine, initial_stock=initial_stock)
+    payments, provider_refunds = load_provider(books)
     return replace(world, provider_payments=payments, provider_refunds=provider_refunds)

@@ -1,11 +1,11 @@
-"""Refunds: never more than was captured, and our records equal the provider's."""
+"""Refunds: never more than was captured, our records and the provider's one to one, and equal once settled."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from checkout_engine.invariants.model import COUNTED_REFUNDS, Violation
-from checkout_engine.invariants.records import ProviderRefund, RefundRow, World
+from checkout_engine.invariants.model import ASKED_REFUNDS, COUNTED_REFUNDS, Violation
+from checkout_engine.invariants.world import ProviderRefund, RefundRow, World
 
 NEVER_SENT = frozenset({"failed", "canceled"})  # our refunds the provider refused (so holds no record of)
 
@@ -24,12 +24,31 @@ def refunds_within_captured(world: World) -> list[Violation]:
     ]
     ours: Counter[str] = Counter()
     for record in world.refunds:
-        if record.status in COUNTED_REFUNDS | {"requested"}:
+        if record.status in ASKED_REFUNDS:
             ours[record.attempt_id] += record.amount
     violations += [
         Violation(name, attempt.id, f"our refunds {ours[attempt.id]} of {attempt.amount_received} captured")
         for attempt in world.attempts
         if ours[attempt.id] > attempt.amount_received
+    ]
+    return violations
+
+
+def refunds_one_to_one(world: World) -> list[Violation]:
+    """Every refund at the provider names (in its metadata) exactly one of our refund records, and none of ours has
+    two at the provider: asking again after a lost answer found the first one instead of refunding twice."""
+    name = "refunds_one_to_one"
+    ours = {record.id for record in world.refunds}
+    per_record = Counter(refund.refund_id for refund in world.provider_refunds if refund.refund_id in ours)
+    violations = [
+        Violation(name, refund.id, f"names refund {refund.refund_id!r}, not one of ours")
+        for refund in world.provider_refunds
+        if refund.refund_id not in ours
+    ]
+    violations += [
+        Violation(name, str(record_id), f"{count} refunds at the provider")
+        for record_id, count in per_record.items()
+        if count > 1
     ]
     return violations
 
@@ -44,7 +63,8 @@ def _refund_problem(ours: RefundRow, theirs: ProviderRefund | None, payment_id: 
 
 
 def refunds_match_provider(world: World) -> list[Violation]:
-    """Our refund records equal the provider's: the same refunds, amounts, statuses and payments."""
+    """Once settled, our refund records equal the provider's: the same refunds, amounts, statuses and payments (ours
+    not at the provider only if it refused them)."""
     name = "refunds_match_provider"
     theirs = {refund.id: refund for refund in world.provider_refunds}
     payment_of = {attempt.id: attempt.provider_payment_id for attempt in world.attempts}

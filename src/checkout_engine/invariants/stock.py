@@ -1,11 +1,12 @@
-"""Stock: nothing oversold, and the counters, the reservation rows and the orders' states agree."""
+"""Stock: nothing oversold, and the counters, the reservation rows and the orders' states agree (who may hold
+stock at all, and until when: ``holds``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from checkout_engine.invariants.model import FULFILLING, HOLDS_STOCK, MONEY_IN, Violation
-from checkout_engine.invariants.records import World
+from checkout_engine.invariants.model import FULFILLING, MONEY_IN, Violation
+from checkout_engine.invariants.world import World
 
 
 def _stock_rows(world: World, active: Counter[str], committed: Counter[str]) -> list[Violation]:
@@ -26,29 +27,38 @@ def _stock_rows(world: World, active: Counter[str], committed: Counter[str]) -> 
 
 
 def _holds(world: World) -> tuple[Counter[str], Counter[str], Counter[tuple[str, str]], list[Violation]]:
-    """Active and committed units per SKU and committed units per order line, and holds in the wrong place."""
+    """Active and committed units per SKU and committed units per order line; stock sold to an unpaid order, and
+    more held or taken for an order line than it bought."""
     active: Counter[str] = Counter()
     committed: Counter[str] = Counter()
     per_line: Counter[tuple[str, str]] = Counter()
+    kept: Counter[tuple[str, str]] = Counter()
     state = {order.id: order.state for order in world.orders}
     misplaced = []
     for hold in world.reservations:
-        owner = state.get(hold.order_id)
+        if hold.status != "released":
+            kept[hold.order_id, hold.sku] += hold.quantity
         if hold.status == "active":
             active[hold.sku] += hold.quantity
-            if owner not in HOLDS_STOCK:
-                misplaced.append(Violation("stock_agrees", hold.order_id, f"holds {hold.sku} while {owner}"))
         elif hold.status == "committed":
             committed[hold.sku] += hold.quantity
             per_line[hold.order_id, hold.sku] += hold.quantity
-            if owner not in MONEY_IN:
+            if (owner := state.get(hold.order_id)) not in MONEY_IN:
                 misplaced.append(Violation("stock_agrees", hold.order_id, f"sold {hold.sku} while {owner}"))
+    bought: Counter[tuple[str, str]] = Counter()
+    for line in world.lines:
+        bought[line.order_id, line.sku] += line.quantity
+    misplaced += [
+        Violation("stock_agrees", order_id, f"holds or took {quantity} {sku}, bought {bought[order_id, sku]}")
+        for (order_id, sku), quantity in kept.items()
+        if quantity > bought[order_id, sku]
+    ]
     return active, committed, per_line, misplaced
 
 
 def stock_agrees(world: World) -> list[Violation]:
-    """No SKU is oversold; on hand, reserved and the reservation rows agree; sold stock belongs to paid orders and
-    held stock to orders still waiting for payment; a fulfilled order's units were taken from stock."""
+    """No SKU is oversold; on hand, reserved and the reservation rows agree; sold stock belongs to paid orders; no
+    order holds or takes more than it bought, and a fulfilled order's units were taken from stock."""
     active, committed, per_line, violations = _holds(world)
     tracked = {row.sku for row in world.stock}
     fulfilling = {order.id for order in world.orders if order.state in FULFILLING}

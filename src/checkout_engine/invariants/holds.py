@@ -1,0 +1,51 @@
+"""Holds: an active stock reservation or a reserved coupon redemption belongs to an order still waiting to be
+paid or captured, and is given back when that order's time runs out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checkout_engine.invariants.model import HOLDS_STOCK, Violation
+from checkout_engine.invariants.world import OrderRow, World
+
+
+def _holds(world: World) -> Iterator[tuple[str, str]]:
+    """(order id, what it holds) for every live hold: active reservations and reserved redemptions."""
+    for hold in world.reservations:
+        if hold.status == "active":
+            yield hold.order_id, f"{hold.quantity} {hold.sku}"
+    for redemption in world.redemptions:
+        if redemption.status == "reserved":
+            yield redemption.order_id, f"coupon {redemption.coupon_code}"
+
+
+def holds_belong_to_waiting_orders(world: World) -> list[Violation]:
+    """Stock and coupons are held only for an order that may still be paid or captured (``HOLDS_STOCK``): never
+    for one that is paid, refunded, cancelled or expired."""
+    states = {order.id: order.state for order in world.orders}
+    return [
+        Violation("holds_belong_to_waiting_orders", order_id, f"holds {what} while {states.get(order_id)}")
+        for order_id, what in _holds(world)
+        if states.get(order_id) not in HOLDS_STOCK
+    ]
+
+
+def _overdue(order: OrderRow | None, world: World) -> bool:
+    return (
+        order is not None
+        and order.expires_at is not None
+        and world.read_at is not None
+        and order.expires_at <= world.read_at
+    )
+
+
+def holds_released_in_time(world: World) -> list[Violation]:
+    """Once the worker has drained (the expiry sweep done), no order holds stock or a coupon past its
+    ``expires_at``: an unpaid order expired and gave them back, and one whose money moved was given more time.
+    (An order stuck in ``capture_failed`` would hold them for ever.)"""
+    orders = {order.id: order for order in world.orders}
+    return [
+        Violation("holds_released_in_time", order_id, f"{order.state} holds {what} past {order.expires_at}")
+        for order_id, what in _holds(world)
+        if _overdue(order := orders.get(order_id), world) and order is not None
+    ]
