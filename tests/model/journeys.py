@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import payment_attempts, refunds
-from model.invariants import OURS_COUNT_AGAINST_CHARGE
+from checkout_engine.invariants.model import ASKED_REFUNDS
 from support.checkout import ADDRESS
 
 
@@ -85,7 +85,7 @@ def refund_left(engine: Engine, order_id: str) -> int:
             return 0
         asked = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
-                refunds.c.payment_attempt_id == attempt.id, refunds.c.status.in_(OURS_COUNT_AGAINST_CHARGE)
+                refunds.c.payment_attempt_id == attempt.id, refunds.c.status.in_(sorted(ASKED_REFUNDS))
             )
         ).scalar_one()
     return int(attempt.amount_received - asked)

@@ -1,6 +1,7 @@
 """One Hypothesis example's world: a database of its own (cloned from the seeded template), the app in-process
 (``client``) and over real HTTP (``live``, for concurrent clients and the simulator's webhooks), a worker the model
-drives, and the shared simulator process, reset and told to deliver webhooks only when flushed."""
+drives, and the shared simulator process, reset and told to deliver webhooks only when flushed; ``books`` lists its
+records for the invariants."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from checkout_engine.api.app import create_app
+from checkout_engine.chaos.simulator import SimControl
 from checkout_engine.db.engine import make_engine
 from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
@@ -79,6 +81,8 @@ class World:
         # Nothing settles behind the model's back: delayed payments and refunds wait for /_sim settle calls.
         sim.configure_settlement(payment_delay_ms=None, refund_delay_ms=None)
         self.stripe = sim.stripe_client()
+        self.books = SimControl(sim.url)
+        self._exits.callback(self.books.close)
         self.context = JobContext(self.engine, self.settings, provider_factory=lambda: self.provider)
         self.worker = Worker(self.context, handlers=HANDLERS)
         self.pipeline = Pipeline(sim, self.worker, api_url=self.live, secret=WEBHOOK_SECRET)
