@@ -36,7 +36,17 @@ from checkout_engine.invariants.stock import stock_agrees
 from checkout_engine.invariants.work import jobs_settled, webhook_events_settled, webhook_jobs_repaired
 from checkout_engine.invariants.world import World
 
-__all__ = ["ALWAYS", "DATABASE_CHECKS", "SETTLED", "WORLD_CHECKS", "Check", "Violation", "check_all"]
+__all__ = [
+    "ALWAYS",
+    "DATABASE_CHECKS",
+    "SETTLED",
+    "WORLD_CHECKS",
+    "Check",
+    "Violation",
+    "check_all",
+    "database_checks",
+    "run",
+]
 
 Check = Callable[[World], list[Violation]]
 

@@ -4,6 +4,7 @@ paid or captured, and is given back when that order's time runs out."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from checkout_engine.invariants.model import HOLDS_STOCK, Violation
 from checkout_engine.invariants.world import OrderRow, World
@@ -30,13 +31,8 @@ def holds_belong_to_waiting_orders(world: World) -> list[Violation]:
     ]
 
 
-def _overdue(order: OrderRow | None, world: World) -> bool:
-    return (
-        order is not None
-        and order.expires_at is not None
-        and world.read_at is not None
-        and order.expires_at <= world.read_at
-    )
+def _overdue(order: OrderRow, read_at: datetime | None) -> bool:
+    return order.expires_at is not None and read_at is not None and order.expires_at <= read_at
 
 
 def holds_released_in_time(world: World) -> list[Violation]:
@@ -44,8 +40,10 @@ def holds_released_in_time(world: World) -> list[Violation]:
     ``expires_at``: an unpaid order expired and gave them back, and one whose money moved was given more time.
     (An order stuck in ``capture_failed`` would hold them for ever.)"""
     orders = {order.id: order for order in world.orders}
-    return [
-        Violation("holds_released_in_time", order_id, f"{order.state} holds {what} past {order.expires_at}")
-        for order_id, what in _holds(world)
-        if _overdue(order := orders.get(order_id), world) and order is not None
-    ]
+    violations = []
+    for order_id, what in _holds(world):
+        order = orders.get(order_id)
+        if order is not None and _overdue(order, world.read_at):
+            detail = f"{order.state} holds {what} past {order.expires_at}"
+            violations.append(Violation("holds_released_in_time", order_id, detail))
+    return violations
