@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import ROUND_FLOOR, Decimal
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from checkout_engine.money import exponent
+
 STRIPE_API_BASE = "https://api.stripe.com"
+
+
+KEY_LOCK_MARGIN_SECONDS = 5
+DEFAULT_SUPPORT_LIMIT = 10_000
+DEFAULT_LIMIT_EXPONENT = 2  # the plain limit is in the minor units of a two-decimal currency (EUR, USD)
+
+
+def parse_limits(value: int | str) -> tuple[int, dict[str, int]]:
+    """``10000`` → (10000, {}); ``EUR:10000,JPY:15000`` → (10000, {EUR: 10000, JPY: 15000})."""
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a refund limit cannot be negative")
+        return value, {}
+    default, per_currency = DEFAULT_SUPPORT_LIMIT, {}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        currency, _, amount = part.rpartition(":")
+        if not amount.isdigit() or (currency and not (len(currency) == 3 and currency.isalpha())):
+            raise ValueError(f"CHECKOUT_SUPPORT_REFUND_LIMIT: {part!r} is not AMOUNT or CURRENCY:AMOUNT (minor units)")
+        if currency:
+            per_currency[currency.upper()] = int(amount)
+        else:
+            default = int(amount)
+    return default, per_currency
 
 
 class Settings(BaseSettings):
@@ -32,10 +59,14 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(default=30, gt=0)
     reconcile_interval_seconds: int = Field(default=300, gt=0)
     webhook_tolerance_seconds: int = Field(default=300, gt=0)
-    support_refund_limit: int = Field(default=10_000, ge=0)  # minor units
+    # Minor units: one number (for a two-decimal currency, scaled to the others by their exponent) and/or per
+    # currency, ``10000`` or ``EUR:10000,JPY:15000`` or ``10000,JPY:15000``.
+    support_refund_limit: int | str = 10_000
 
     # A request holding an idempotency key longer than this is presumed dead and may be resumed by a retry.
-    idempotency_lock_seconds: int = Field(default=60, gt=0)
+    # How long a request's hold on its idempotency key outlives its last sign of life; by default the longest
+    # provider step it waits on (a call and the look-up after its timeout) and a margin. Renewed between steps.
+    idempotency_lock_seconds: int | None = Field(default=None, gt=0)
     idempotency_retention_hours: int = Field(default=24, gt=0)
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
     job_lease_seconds: int = Field(default=60, gt=0)  # a worker silent for this long is presumed dead
@@ -64,6 +95,28 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("CHECKOUT_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
         return value
+
+    @field_validator("support_refund_limit")
+    @classmethod
+    def _readable_limit(cls, value: int | str) -> int | str:
+        parse_limits(value)  # refuses a malformed value at start-up, not at the first refund
+        return value
+
+    def support_limit_for(self, currency: str) -> int:
+        """Support's refund limit per order in ``currency``'s minor units."""
+        default, per_currency = parse_limits(self.support_refund_limit)
+        if currency.upper() in per_currency:
+            return per_currency[currency.upper()]
+        scaled = Decimal(default) * Decimal(10) ** (exponent(currency.upper()) - DEFAULT_LIMIT_EXPONENT)
+        return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+
+    def key_lock(self) -> timedelta:
+        if self.idempotency_lock_seconds is not None:
+            return timedelta(seconds=self.idempotency_lock_seconds)
+        return timedelta(seconds=2 * self.provider_timeout_seconds + KEY_LOCK_MARGIN_SECONDS)
+
+    def reservation_ttl(self) -> timedelta:
+        return timedelta(seconds=self.reservation_ttl_seconds)
 
     def webhook_secrets(self) -> list[str]:
         if self.stripe_webhook_secret is None:

@@ -326,6 +326,8 @@ def test_cancelling_a_draft_order_stops_its_half_done_checkout_from_creating_a_p
     assert_error(checkout(shop, cart_id, "k"), 409, "checkout_expired")
     assert intents_for(wired.sim, order_id) == []
     assert detail(shop, admin_headers, order_id)["payment_attempts"][0]["status"] == "canceled"
+    again = checkout(shop, cart_id, "a new try")  # the customer has the cart back, as after any failed checkout
+    assert again.status_code == 201, again.text
 
 
 def test_a_viewer_only_reads_support_acts_and_only_an_admin_cancels(

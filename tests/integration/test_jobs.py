@@ -125,3 +125,32 @@ def test_two_workers_never_run_one_sweep_in_the_same_interval(engine: Engine) ->
     for thread in threads:
         thread.join(timeout=30)
     assert runs == ["ran"]
+
+
+def test_a_job_running_longer_than_its_lease_is_never_taken_over_while_its_worker_lives(engine: Engine) -> None:
+    """The lease is renewed while the handler runs (a reconciliation run can take minutes): a second worker that
+    keeps looking for due work never starts the same job beside it."""
+    enqueue(engine, 1, kind="long")
+    lease = timedelta(seconds=0.6)
+    started = threading.Event()
+    release = threading.Event()
+    runs: list[str] = []
+
+    def long_job(_: JobContext, __: dict[str, Any]) -> None:
+        runs.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)  # the work takes several leases; the test ends it
+
+    first = Worker(context(engine), handlers={"long": long_job}, lease=lease)
+    second = Worker(context(engine), handlers={"long": long_job}, lease=lease)
+    runner = threading.Thread(target=first.run_once, name="first")
+    runner.start()
+    assert started.wait(10)
+    deadline = threading.Event()
+    for _ in range(12):  # 3.6 s: six leases, looked at every 0.3 s
+        assert second.run_once() == 0
+        deadline.wait(lease.total_seconds() / 2)
+    release.set()
+    runner.join(10)
+    assert runs == ["first"]
+    assert statuses(engine) == [("done", 1)]

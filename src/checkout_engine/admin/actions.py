@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from checkout_engine.admin.queries import MAX_ROW_ID, job_view, webhook_event_view
 from checkout_engine.admin.roles import Principal
 from checkout_engine.audit import repository as audit
+from checkout_engine.cart import repository as carts_repo
+from checkout_engine.cart.model import CartStatus
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs, receipts, webhook_events
 from checkout_engine.db.unit_of_work import UnitOfWork
@@ -221,6 +223,8 @@ def cancel(
             attempts.mark(conn, attempt, "canceled", expected=CREATING)
     cancelled = orders.transition(uow, order, S.CANCELLED, reason=reason, actor=principal.name)
     cancelled = effects.apply(uow, cancelled, settings=settings)
+    if order.state is S.DRAFT:  # it never reached the provider: the customer gets the cart back, as checkout does
+        carts_repo.update_cart(conn, order.cart_id, status=CartStatus.OPEN.value)
     to_void = [a for a in order_attempts if a.provider_payment_id is not None and a.status not in NOTHING_TO_VOID]
     for attempt in to_void:
         enqueue_void(conn, attempt)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -55,6 +56,16 @@ def _on_http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _on_data_error(request: Request, error: Exception) -> JSONResponse:
+    """A value the database cannot store (PostgreSQL refuses NUL characters in text) is bad input: the unit of work
+    rolled back, so nothing was stored."""
+    assert isinstance(error, sa.exc.DataError)
+    if "NUL" not in str(error.orig):
+        return _on_unexpected(request, error)
+    message = "The request contains a NUL character, which no field or id may hold."
+    return JSONResponse(error_body("invalid_characters", message), status_code=400)
+
+
 def _on_unexpected(_: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(error).__name__)
     return JSONResponse(
@@ -66,4 +77,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CheckoutError, _on_checkout_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(sa.exc.DataError, _on_data_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -6,6 +6,8 @@ redeem exactly three.
 
 from __future__ import annotations
 
+from enum import Enum
+
 import sqlalchemy as sa
 
 from checkout_engine.catalog.model import Coupon
@@ -67,8 +69,25 @@ def _move(conn: sa.Connection, order_id: str, to: str) -> bool:
     return result.first() is not None
 
 
-def consume(conn: sa.Connection, order_id: str) -> bool:
-    return _move(conn, order_id, "consumed")
+class Spent(Enum):
+    NO_COUPON = "no_coupon"
+    CONSUMED = "consumed"
+    OVER_LIMIT = "over_limit"  # spent all the same: the customer paid at its price
+
+
+def consume(conn: sa.Connection, order_id: str) -> Spent:
+    """The order was paid: its redemption is spent. One given back earlier (the order expired or was cancelled, and
+    its payment succeeded after all) is taken again under the coupon's lock, within its limits if it can be."""
+    if _move(conn, order_id, "consumed"):
+        return Spent.CONSUMED
+    row = conn.execute(sa.select(R).where(R.c.order_id == order_id)).mappings().first()
+    if row is None or row["status"] != "released":
+        return Spent.NO_COUPON if row is None else Spent.CONSUMED
+    conn.execute(sa.select(coupons.c.code).where(coupons.c.code == row["coupon_code"]).with_for_update())
+    limit = conn.execute(sa.select(coupons.c.max_redemptions).where(coupons.c.code == row["coupon_code"])).scalar()
+    held = redeemed_count(conn, row["coupon_code"])
+    conn.execute(R.update().where(R.c.id == row["id"]).values(status="consumed", updated_at=utcnow()))
+    return Spent.OVER_LIMIT if limit is not None and held >= limit else Spent.CONSUMED
 
 
 def release(conn: sa.Connection, order_id: str) -> bool:

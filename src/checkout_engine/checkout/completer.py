@@ -19,7 +19,7 @@ SWEEP_BATCH = 500
 
 
 def enqueue_abandoned(context: JobContext) -> int:
-    idle = timedelta(seconds=context.settings.idempotency_lock_seconds)
+    idle = context.settings.key_lock()
     with UnitOfWork(context.engine) as uow:
         key_ids = keys.abandoned(uow.connection, idle_for=idle, limit=SWEEP_BATCH)
         queued = sum(

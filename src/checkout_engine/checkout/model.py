@@ -42,6 +42,12 @@ class CheckoutExpired(Conflict):
     code = "checkout_expired"
 
 
+class PaymentInProgress(Conflict):
+    """An earlier payment of the order is going through: a second live intent would charge the customer twice."""
+
+    code = "payment_in_progress"
+
+
 class Hooks(Protocol):
     def reached(self, point: str) -> None:
         """Called after each phase commits; the crash tests raise from here."""

@@ -8,7 +8,6 @@ Phases (each commits with the recovery point it reached, on the idempotency key)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -36,7 +35,7 @@ def _claim(
     """``precondition`` runs first in the same transaction: when it raises (no such cart), no key is stored."""
     with UnitOfWork(engine) as uow:
         precondition(uow)
-        result = keys.claim(uow.connection, request, lock_timeout=timedelta(seconds=settings.idempotency_lock_seconds))
+        result = keys.claim(uow.connection, request, lock_timeout=settings.key_lock())
         uow.commit()
     return result
 
@@ -73,6 +72,7 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
         hooks=hooks,
         response=response,
         manual_capture=settings.capture_method == "manual",
+        reservation_ttl=settings.reservation_ttl(),
         fresh_attempt=attempt,
     )
 
@@ -142,9 +142,7 @@ def new_payment_attempt(
 def complete_abandoned(engine: Engine, provider: PaymentProvider, settings: Settings, key_id: int) -> bool:
     """Finish a request whose client went away between phases. False when someone else holds the key."""
     with UnitOfWork(engine) as uow:
-        claimed = keys.take_over(
-            uow.connection, key_id, lock_timeout=timedelta(seconds=settings.idempotency_lock_seconds)
-        )
+        claimed = keys.take_over(uow.connection, key_id, lock_timeout=settings.key_lock())
         uow.commit()
     if claimed is None or claimed.record.recovery_point != ORDER_CREATED:
         return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -36,7 +35,7 @@ def request_refund(
 
     def work(uow: UnitOfWork) -> tuple[int, dict[str, object]]:
         order = orders.get_order(uow, order_id, for_update=True)
-        refunds.check_support_limit(uow, principal, order.id, amount, limit=settings.support_refund_limit)
+        refunds.check_support_limit(uow, principal, order.id, amount, settings=settings)
         refund = refunds.request_refund(uow, order, amount=amount, reason=reason, requested_by=principal.name)
         audit.record(
             uow.connection,
@@ -56,7 +55,7 @@ def request_refund(
         f"/ops/orders/{order_id}/refunds",
         {"amount": amount, "reason": reason},
     )
-    lock_timeout = timedelta(seconds=settings.idempotency_lock_seconds)
+    lock_timeout = settings.key_lock()
     outcome = single_phase.run(engine, request, work, lock_timeout=lock_timeout)
     body = json.loads(outcome.raw)
     if outcome.status != 201:

@@ -145,6 +145,11 @@ def advance(conn: sa.Connection, claimed: Claimed, point: str, data: dict[str, A
     return _guarded(conn, claimed, recovery_point=point, recovery_data=merged, locked_at=utcnow())
 
 
+def renew(conn: sa.Connection, claimed: Claimed) -> Claimed:
+    """The request is alive and goes on to its next step: its lock counts from now."""
+    return _guarded(conn, claimed, locked_at=utcnow())
+
+
 def finish(conn: sa.Connection, claimed: Claimed, status: int, body: dict[str, Any]) -> Replay:
     raw = json.dumps(body, separators=(",", ":"))
     _guarded(

@@ -41,6 +41,7 @@ def sweeps(settings: Settings) -> tuple[Sweep, ...]:
     every = timedelta(seconds=settings.sweep_interval_seconds)
     return (
         Sweep("expire_reservations", every, expiry.enqueue_expired),
+        Sweep("capture_authorized", every, capture.enqueue_uncaptured),
         Sweep("complete_abandoned_checkouts", every, completer.enqueue_abandoned),
         Sweep("bury_exhausted_jobs", every, _bury_exhausted),
         Sweep("reap_idempotency_keys", timedelta(hours=1), completer.reap_keys),

@@ -123,6 +123,17 @@ def _settle(conn: sa.Connection, job: Job, owner: str, **values: Any) -> bool:
     return result.first() is not None
 
 
+def extend_lease(conn: sa.Connection, job_id: int, *, owner: str, lease: timedelta) -> bool:
+    """The job's worker is alive and still on it: its lease runs from now. False once another worker took it."""
+    result = conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.status == JobStatus.RUNNING.value)
+        .values(lease_expires_at=utcnow() + lease)
+        .returning(jobs.c.id)
+    )
+    return result.first() is not None
+
+
 def complete(conn: sa.Connection, job: Job, *, owner: str) -> bool:
     now = utcnow()
     return _settle(

@@ -60,6 +60,44 @@ class Sweep:
     run: Callable[[JobContext], int]
 
 
+class Heartbeat:
+    """Renews the lease of the job a loop is running every third of the lease, so a handler that runs long (a
+    reconciliation run) is never taken for a dead worker's and run a second time beside itself. One thread per
+    loop, started with its first job; it sleeps while there is nothing to renew."""
+
+    def __init__(self, engine: Engine, owner: str, lease: timedelta) -> None:
+        self._engine, self._owner, self._lease = engine, owner, lease
+        self._job_id: int | None = None
+        self._since = 0.0
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def running(self, job_id: int | None) -> None:
+        with self._changed:
+            self._job_id, self._since = job_id, time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name=f"lease-{self._owner}", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _beat(self) -> None:
+        interval = self._lease.total_seconds() / 3
+        while True:
+            with self._changed:
+                while self._job_id is None or time.monotonic() - self._since < interval:
+                    wait = None if self._job_id is None else interval - (time.monotonic() - self._since)
+                    self._changed.wait(wait)
+                job_id, self._since = self._job_id, time.monotonic()
+            try:
+                with UnitOfWork(self._engine) as uow:
+                    kept = repository.extend_lease(uow.connection, job_id, owner=self._owner, lease=self._lease)
+                    uow.commit()
+                if not kept:
+                    log.warning("job_lease_lost", job_id=job_id, owner=self._owner)
+            except Exception:  # the database went away: the next beat tries again
+                log.exception("job_lease_renewal_failed", job_id=job_id)
+
+
 def default_owner() -> str:
     """Unique per job loop, and readable: which machine and process held a job."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -83,6 +121,7 @@ class Worker:
         self.lease = lease
         self.owner = owner or default_owner()
         self._sweep_rows: set[str] = set()  # sweeps whose row this loop already made sure exists
+        self._heartbeat = Heartbeat(context.engine, self.owner, lease)
 
     def run_once(self) -> int:
         """Claim and run at most one due job; returns how many it ran (0 or 1)."""
@@ -96,6 +135,7 @@ class Worker:
         return 1
 
     def _run(self, job: Job) -> None:
+        self._heartbeat.running(job.id)
         try:
             self.handlers[job.kind](self.context, job.payload)
         except Exception as error:  # every failure is recorded on the job, none kills the worker
@@ -114,6 +154,8 @@ class Worker:
                 error=type(error).__name__,
             )
             return
+        finally:
+            self._heartbeat.running(None)
         with UnitOfWork(self.context.engine) as uow:
             repository.complete(uow.connection, job, owner=self.owner)
             uow.commit()

@@ -4,7 +4,9 @@
   gone, the order is flagged for review and, when configured, refunded in full — never fulfilled); the coupon
   redemption is consumed; a receipt and the fulfilment job are written; provider events that waited for the
   order to be paid are queued again.
-- ``payment_failed``, ``cancelled``: the stock and the coupon redemption go back.
+- ``payment_failed``: the stock goes back; the coupon stays held, as the customer may confirm the same intent again
+  with another card (it goes back when the order expires).
+- ``cancelled``: the stock and the coupon redemption go back.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from checkout_engine.inventory.model import InsufficientInventory, ReservationSt
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import Order, OrderState
+from checkout_engine.orders.model import HOLDS_COUPON, Order, OrderState
 from checkout_engine.receipts import service as receipts
 from checkout_engine.settings import Settings
 from checkout_engine.webhooks import repository as webhook_events
 from checkout_engine.webhooks.ingest import enqueue_processing
 
 OUT_OF_STOCK_REASON = "paid but the stock is gone"
+COUPON_OVER_LIMIT_REASON = "paid with a coupon whose limit was reached meanwhile"
 
 
 def _stock_for_paid(uow: UnitOfWork, order: Order) -> bool:
@@ -50,7 +53,10 @@ def after_paid(uow: UnitOfWork, order: Order, *, settings: Settings) -> Order:
     from checkout_engine.refunds.service import paying_attempt, request_refund
 
     conn = uow.connection
-    redemptions.consume(conn, order.id)
+    if redemptions.consume(conn, order.id) is redemptions.Spent.OVER_LIMIT:
+        # Paid at a discount whose last redemption went to another order meanwhile: the money is in, a person
+        # decides (the coupon counts as spent either way, it was).
+        order = orders.flag_for_review(uow, order, reason=COUPON_OVER_LIMIT_REASON, actor="worker")
     receipts.write(
         conn,
         order,
@@ -74,9 +80,11 @@ def after_paid(uow: UnitOfWork, order: Order, *, settings: Settings) -> Order:
 
 
 def after_unpaid_end(uow: UnitOfWork, order: Order) -> None:
-    """Stock and coupon go back when payment failed or the order was cancelled before payment."""
+    """Stock goes back when payment failed or the order was cancelled before payment; the coupon only when the
+    order can no longer be paid at its price."""
     inventory.release(uow, order.id)
-    redemptions.release(uow.connection, order.id)
+    if order.state not in HOLDS_COUPON:
+        redemptions.release(uow.connection, order.id)
 
 
 def apply(uow: UnitOfWork, order: Order, *, settings: Settings) -> Order:

@@ -1,5 +1,7 @@
 """Expiring unpaid orders whose stock reservation ran out: the provider's intent is cancelled first (so a late
-payment cannot land on it), then the order becomes ``expired`` and its stock and coupon go back.
+payment cannot land on it), then the order becomes ``expired`` and its stock and coupon go back. An order whose
+capture was refused (``capture_failed``) is treated alike once its hold is past due: its authorization is released,
+and it is cancelled and flagged for a person.
 
 If the provider says the money already moved, nothing is expired: the payment's own events decide."""
 
@@ -18,23 +20,22 @@ from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import RESERVATION_EXPIRIES
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import EXPIRABLE, Order, OrderState
+from checkout_engine.orders.model import ENDED_UNPAID, EXPIRABLE, Order, OrderState
 from checkout_engine.payments import attempts
-from checkout_engine.payments.attempts import PaymentAttempt
-from checkout_engine.payments.model import PaymentStatus, ProviderPayment, ProviderRejected, provider_idempotency_key
-from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.payments.stop import MONEY_MOVED, stop_payment
 
 EXPIRE_ORDER = "expire_order"
-# The provider holds, or is about to hold, the customer's money: such an order is not expired (a processing
-# payment cannot be cancelled and may still succeed).
-MONEY_MOVED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED, PaymentStatus.PROCESSING})
+LAPSING = EXPIRABLE | {OrderState.CAPTURE_FAILED}
+CAPTURE_GIVEN_UP = "capture refused and the authorization released: the order was cancelled"
 SWEEP_BATCH = 500
 
 
 def enqueue_expired(context: JobContext) -> int:
     """Sweep: one ``expire_order`` job per order holding stock past its reservation's expiry."""
     with UnitOfWork(context.engine) as uow:
-        order_ids = orders_repo.expired_unpaid(uow.connection, states=EXPIRABLE, now=utcnow(), limit=SWEEP_BATCH)
+        order_ids = orders_repo.expired_unpaid(
+            uow.connection, states=LAPSING, ended=ENDED_UNPAID, now=utcnow(), limit=SWEEP_BATCH
+        )
         queued = sum(
             jobs.enqueue(uow.connection, EXPIRE_ORDER, {"order_id": order_id}, dedupe_key=f"{EXPIRE_ORDER}:{order_id}")
             for order_id in order_ids
@@ -43,31 +44,23 @@ def enqueue_expired(context: JobContext) -> int:
     return queued
 
 
-def _stop_payment(provider: PaymentProvider, attempt: PaymentAttempt) -> ProviderPayment:
-    """Cancel the attempt's intent unless money already moved; returns the provider's final word."""
-    assert attempt.provider_payment_id is not None
-    payment = provider.retrieve(attempt.provider_payment_id)
-    if payment.status in MONEY_MOVED or payment.status is PaymentStatus.CANCELED:
-        return payment
-    try:
-        return provider.cancel(payment.id, idempotency_key=provider_idempotency_key("cancel", attempt.id))
-    except ProviderRejected:  # it changed state under us (paid a moment ago?): ask again
-        return provider.retrieve(payment.id)
-
-
 def _due(order: Order) -> bool:
     return order.expires_at is not None and order.expires_at <= utcnow()
 
 
 def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
-    """Safe to run twice: it acts only on an unpaid order whose hold is still past due, as read at each step."""
+    """Safe to run twice: it acts only on an unpaid order whose hold is still past due, as read at each step. An
+    order that already ended (expired, cancelled) but holds stock again for a new attempt that never took over
+    gives it back the same way, without a transition."""
     order_id = str(payload["order_id"])
     with UnitOfWork(context.engine) as uow:
         order = orders.get_order(uow, order_id)
         attempt = attempts.latest_for_order(uow.connection, order_id)
-    if order.state not in EXPIRABLE or not _due(order):
+    if order.state not in LAPSING | ENDED_UNPAID or not _due(order):
         return
-    payment = _stop_payment(context.provider, attempt) if attempt and attempt.provider_payment_id else None
+    release = order.state is OrderState.CAPTURE_FAILED
+    has_intent = attempt is not None and attempt.provider_payment_id is not None
+    payment = stop_payment(context.provider, attempt, release_authorization=release) if attempt and has_intent else None
     with UnitOfWork(context.engine) as uow:
         conn = uow.connection
         current = orders.get_order(uow, order_id)
@@ -83,8 +76,12 @@ def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
             uow.commit()
             return
         if latest is not None and payment is None:
-            attempts.mark(conn, latest, "canceled", expected=attempts.CREATING)
-        orders.transition(uow, current, OrderState.EXPIRED, reason="reservation_expired", actor="worker")
+            attempts.mark(conn, latest, attempts.CANCELED, expected=attempts.CREATING)
+        if current.state in EXPIRABLE:
+            orders.transition(uow, current, OrderState.EXPIRED, reason="reservation_expired", actor="worker")
+        elif current.state is OrderState.CAPTURE_FAILED:
+            cancelled = orders.transition(uow, current, OrderState.CANCELLED, reason="capture_given_up", actor="worker")
+            orders.flag_for_review(uow, cancelled, reason=CAPTURE_GIVEN_UP, actor="worker")
         inventory.release(uow, order_id)
         redemptions.release(conn, order_id)
         uow.commit()

@@ -95,6 +95,9 @@ EXPIRABLE = frozenset({S.PAYMENT_PENDING, S.PAYMENT_FAILED})
 REOPENABLE = frozenset({S.PAYMENT_FAILED, S.EXPIRED})
 # May hold stock and a coupon: still to be paid, or paid but not captured yet.
 HOLDS_STOCK = frozenset({S.DRAFT, S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED})
+# May hold a coupon redemption: as for stock, and after a decline too, since the customer may confirm the same
+# intent again with another card (a redemption given back then could be spent twice).
+HOLDS_COUPON = HOLDS_STOCK | {S.PAYMENT_FAILED}
 # Fulfilment may start (``partially_refunded`` only if it never started: a refund does not cancel the delivery).
 FULFILLABLE = frozenset({S.PAID, S.FULFILLMENT_PENDING, S.PARTIALLY_REFUNDED})
 # Goods are being or were delivered.

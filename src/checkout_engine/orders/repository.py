@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import order_events, orders, pricing_snapshots
+from checkout_engine.db.tables import (
+    coupon_redemptions,
+    inventory_reservations,
+    order_events,
+    orders,
+    pricing_snapshots,
+)
 from checkout_engine.orders.model import EventKind, Order, OrderEvent, OrderState
 from checkout_engine.pricing.snapshot import PricingSnapshot
 
@@ -140,10 +146,26 @@ def snapshot_for(conn: sa.Connection, order_id: str) -> PricingSnapshot | None:
     return PricingSnapshot(currency=row["currency"], total=row["total"], payload=row["payload"], hash=row["hash"])
 
 
-def expired_unpaid(conn: sa.Connection, *, states: Iterable[OrderState], now: datetime, limit: int) -> list[str]:
+def expired_unpaid(
+    conn: sa.Connection, *, states: Iterable[OrderState], ended: Iterable[OrderState], now: datetime, limit: int
+) -> list[str]:
+    """Orders in ``states`` past their hold's expiry, and orders in ``ended`` still holding stock or a coupon past
+    it (held again by a new attempt that never took over)."""
+    holding = sa.or_(
+        sa.exists().where(
+            inventory_reservations.c.order_id == orders.c.id, inventory_reservations.c.status == "active"
+        ),
+        sa.exists().where(coupon_redemptions.c.order_id == orders.c.id, coupon_redemptions.c.status == "reserved"),
+    )
     rows = conn.execute(
         sa.select(orders.c.id)
-        .where(orders.c.state.in_([state.value for state in states]), orders.c.expires_at <= now)
+        .where(
+            orders.c.expires_at <= now,
+            sa.or_(
+                orders.c.state.in_([state.value for state in states]),
+                sa.and_(orders.c.state.in_([state.value for state in ended]), holding),
+            ),
+        )
         .order_by(orders.c.expires_at)
         .limit(limit)
     )

@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import payment_attempts
+from checkout_engine.db.tables import orders, payment_attempts
 from checkout_engine.ids import new_id
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment, provider_idempotency_key
 
 A = payment_attempts
 CREATING = "creating"  # our row exists, the provider's intent may or may not yet
+CANCELED = PaymentStatus.CANCELED.value
+ENDED = frozenset({PaymentStatus.SUCCEEDED.value, CANCELED})  # the intent can take no more money
+_P = PaymentStatus
+# A payment's status only moves forward in its lifecycle: the statuses each one may still become. A stale read
+# (worker A read ``processing``, worker B already recorded ``succeeded``) is refused instead of written back.
+# Declines, 3-D Secure and delayed methods go back and forth among the undecided ones; succeeded and canceled end.
+MAY_BECOME: dict[str, frozenset[str]] = {
+    CREATING: frozenset(s.value for s in PaymentStatus) | {CREATING},
+    _P.PENDING: frozenset(s.value for s in PaymentStatus),
+    _P.REQUIRES_ACTION: frozenset(s.value for s in PaymentStatus) - {_P.PENDING},
+    _P.FAILED: frozenset(s.value for s in PaymentStatus) - {_P.PENDING},
+    _P.PROCESSING: frozenset({_P.PROCESSING, _P.AUTHORIZED, _P.SUCCEEDED, _P.FAILED, _P.CANCELED}),
+    _P.AUTHORIZED: frozenset({_P.AUTHORIZED, _P.SUCCEEDED, _P.CANCELED}),
+    _P.SUCCEEDED: frozenset({_P.SUCCEEDED}),
+    _P.CANCELED: frozenset({_P.CANCELED}),
+}
+
+
+def may_become(current: str, new: str) -> bool:
+    return new in MAY_BECOME[current]
+
+
+def _may_precede(new: str) -> list[str]:
+    return sorted(current for current, nexts in MAY_BECOME.items() if new in nexts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +137,33 @@ def latest_for_orders(conn: sa.Connection, order_ids: list[str]) -> dict[str, Pa
     return {row["order_id"]: _attempt(row) for row in rows}  # the last row of each order wins
 
 
+def still_open(
+    conn: sa.Connection, *, excluding_states: Iterable[str], created_before: datetime, after: str, limit: int
+) -> list[PaymentAttempt]:
+    """Attempts with an intent that can still take money (not succeeded, not canceled), of orders not in
+    ``excluding_states``, created before ``created_before``, by id after ``after``."""
+    query = (
+        sa.select(A)
+        .join(orders, orders.c.id == A.c.order_id)
+        .where(
+            A.c.provider_payment_id.is_not(None),
+            A.c.status.not_in(sorted(ENDED)),
+            orders.c.state.not_in(sorted(str(state) for state in excluding_states)),
+            A.c.created_at < created_before,
+            A.c.id > after,
+        )
+        .order_by(A.c.id)
+        .limit(limit)
+    )
+    return [_attempt(row) for row in conn.execute(query).mappings()]
+
+
 def record_provider_state(
     conn: sa.Connection, attempt: PaymentAttempt, payment: ProviderPayment, *, expected_status: str | None = None
 ) -> PaymentAttempt | None:
-    """Store what the provider says; with ``expected_status``, only if nobody changed the attempt meanwhile."""
-    guard = A.c.id == attempt.id
+    """Store what the provider says, unless the attempt already moved past it (see ``MAY_BECOME``); with
+    ``expected_status``, only if nobody changed the attempt meanwhile. None when nothing was written."""
+    guard = sa.and_(A.c.id == attempt.id, A.c.status.in_(_may_precede(payment.status.value)))
     if expected_status is not None:
         guard = sa.and_(guard, A.c.status == expected_status)
     written = (
@@ -143,8 +190,8 @@ def record_provider_state(
 def mark(
     conn: sa.Connection, attempt: PaymentAttempt, status: PaymentStatus | str, *, expected: str | None = None
 ) -> bool:
-    """Set our status for the attempt; with ``expected``, only if it still has that status."""
-    guard = A.c.id == attempt.id
+    """Set our status for the attempt, forward only; with ``expected``, only if it still has that status."""
+    guard = sa.and_(A.c.id == attempt.id, A.c.status.in_(_may_precede(str(status))))
     if expected is not None:
         guard = sa.and_(guard, A.c.status == expected)
     written = conn.execute(A.update().where(guard).values(status=str(status), updated_at=utcnow()).returning(A.c.id))

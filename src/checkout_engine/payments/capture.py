@@ -3,10 +3,12 @@ idempotent jobs with provider keys derived from the attempt."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
+from checkout_engine.db.tables import orders as orders_table
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.model import RetryLater
@@ -22,13 +24,38 @@ from checkout_engine.payments.model import (
     ProviderUnavailable,
     provider_idempotency_key,
 )
+from checkout_engine.payments.stop import stop_payment
 
 CAPTURE_PAYMENT = "capture_payment"
 VOID_AUTHORIZATION = "void_authorization"
 
 
-def enqueue_capture(conn: sa.Connection, attempt: PaymentAttempt) -> None:
-    jobs.enqueue(conn, CAPTURE_PAYMENT, {"attempt_id": attempt.id}, dedupe_key=f"{CAPTURE_PAYMENT}:{attempt.id}")
+SWEEP_BATCH = 500
+
+
+def enqueue_capture(conn: sa.Connection, attempt: PaymentAttempt) -> bool:
+    return jobs.enqueue(conn, CAPTURE_PAYMENT, {"attempt_id": attempt.id}, dedupe_key=f"{CAPTURE_PAYMENT}:{attempt.id}")
+
+
+def enqueue_uncaptured(context: JobContext) -> int:
+    """Sweep: an authorized order whose capture job is gone (dead after a long outage, lost with its worker) is
+    captured again before the authorization lapses; a live job is reused."""
+    with UnitOfWork(context.engine) as uow:
+        conn = uow.connection
+        authorized = (
+            conn.execute(
+                sa.select(orders_table.c.id)
+                .where(orders_table.c.state == OrderState.PAYMENT_AUTHORIZED.value)
+                .order_by(orders_table.c.updated_at)
+                .limit(SWEEP_BATCH)
+            )
+            .scalars()
+            .all()
+        )
+        latest = attempts.latest_for_orders(conn, list(authorized)) if authorized else {}
+        queued = sum(enqueue_capture(conn, attempt) for attempt in latest.values() if attempt.status == "authorized")
+        uow.commit()
+    return queued
 
 
 def enqueue_void(conn: sa.Connection, attempt: PaymentAttempt) -> None:
@@ -77,16 +104,20 @@ def capture(context: JobContext, payload: dict[str, Any]) -> None:
 
 
 def void(context: JobContext, payload: dict[str, Any]) -> None:
-    attempt = _attempt(context, payload)
-    assert attempt.provider_payment_id is not None
+    """Release an intent that must take no money (an authorization, or an intent nobody will be handed); if it
+    succeeded or settles meanwhile, that is recorded and its own events settle the order."""
+    with UnitOfWork(context.engine) as uow:
+        attempt = attempts.get(uow.connection, str(payload["attempt_id"]))
+    assert attempt is not None
     try:
-        payment = context.provider.cancel(
-            attempt.provider_payment_id, idempotency_key=provider_idempotency_key("cancel", attempt.id)
-        )
+        if attempt.provider_payment_id is None:  # the intent's answer was lost: find it by its reference
+            found = context.provider.find_intent(attempt.id, created_after=attempt.created_at)
+            if found is None:
+                return
+            attempt = replace(attempt, provider_payment_id=found.id)
+        payment = stop_payment(context.provider, attempt, release_authorization=True)
     except ProviderUnavailable as error:
         raise RetryLater(error.message) from error
-    except ProviderRejected:  # it succeeded or settles meanwhile: record it; its own events settle the order
-        payment = context.provider.retrieve(attempt.provider_payment_id)
     with UnitOfWork(context.engine) as uow:
         attempts.record_provider_state(uow.connection, attempt, payment)
         uow.commit()

@@ -21,6 +21,7 @@ from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 
 AMOUNT_MISMATCH = "the provider's amount or currency differs from the order's"
+AUTHORIZATION_LAPSED = "the provider released the authorization before it was captured"
 OUTCOME = {Action.PAY: "succeeded", Action.AUTHORIZE: "authorized", Action.FAIL: "failed", Action.CANCEL: "canceled"}
 TARGET = {
     Action.PAY: OrderState.PAID,
@@ -78,6 +79,8 @@ def settle(
             enqueue_capture(conn, attempt)
         if verdict.action in (Action.PAY, Action.AUTHORIZE) and not amounts_agree(uow, attempt, current):
             orders.flag_for_review(uow, order, reason=AMOUNT_MISMATCH, actor=actor)  # never fulfilled as is
+        if verdict.action is Action.CANCEL and not order.needs_review:  # we never cancel one we still mean to capture
+            orders.flag_for_review(uow, order, reason=AUTHORIZATION_LAPSED, actor=actor)
     elif verdict.action is Action.VOID:
         enqueue_void(conn, attempt)
     elif verdict.action is Action.REFUND_DUPLICATE:

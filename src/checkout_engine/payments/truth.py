@@ -70,7 +70,7 @@ def judge(
             return Judgement(Action.FAIL, "payment_failed")
         return Judgement(Action.NOTHING, f"stale failure: order is {state}")
     if status is PaymentStatus.CANCELED:
-        if state is S.PAYMENT_AUTHORIZED and latest_attempt:
+        if state in (S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED) and latest_attempt:
             return Judgement(Action.CANCEL, "authorization_canceled")
         if state is S.PAYMENT_PENDING and latest_attempt:
             return Judgement(Action.FAIL, "payment_canceled")

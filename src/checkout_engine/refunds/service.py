@@ -31,6 +31,7 @@ from checkout_engine.payments.model import (
 )
 from checkout_engine.refunds import repository as repo
 from checkout_engine.refunds.repository import Refund
+from checkout_engine.settings import Settings
 
 SUBMIT_REFUND = "submit_refund"
 S = OrderState
@@ -44,15 +45,19 @@ class OrderNotRefundable(Conflict):
     code = "order_not_refundable"
 
 
-def check_support_limit(uow: UnitOfWork, principal: Principal, order_id: str, amount: int, *, limit: int) -> None:
-    """Support may refund at most ``limit`` per order, counting every refund requested, pending or done; finance
-    and admin any amount (up to what was captured, which ``request_refund`` checks for everyone)."""
+def check_support_limit(
+    uow: UnitOfWork, principal: Principal, order_id: str, amount: int, *, settings: Settings
+) -> None:
+    """Support may refund at most its limit in the order's currency per order, counting every refund requested,
+    pending or done; finance and admin any amount (up to what was captured, which ``request_refund`` checks for
+    everyone)."""
     if principal.allows(Role.FINANCE):
         return
     order_refunds = repo.for_order(uow.connection, order_id)
     already = sum(r.amount for r in order_refunds if r.status in repo.OPEN_OR_DONE)
+    currency = orders.get_order(uow, order_id).currency
+    limit = settings.support_limit_for(currency)
     if already + amount > limit:
-        currency = orders.get_order(uow, order_id).currency
         raise Forbidden(
             f"Support may refund at most {Money(limit, currency)} per order; "
             f"{Money(already, currency)} is already refunded or on its way. Ask finance for more.",

@@ -10,10 +10,12 @@ from checkout_engine.webhooks import repository
 from checkout_engine.webhooks.repository import StoredEvent
 
 PROCESS_WEBHOOK = "process_webhook"
+UNFINISHED = frozenset({"received", "failed"})  # not processed, ignored, or held for the order to be paid
 
 
-def enqueue_processing(uow: UnitOfWork, stored: StoredEvent) -> None:
-    jobs.enqueue(
+def enqueue_processing(uow: UnitOfWork, stored: StoredEvent) -> bool:
+    """Queue the event's processing; False when a job for it is already queued or running."""
+    return jobs.enqueue(
         uow.connection, PROCESS_WEBHOOK, {"webhook_event_id": stored.id}, dedupe_key=f"{PROCESS_WEBHOOK}:{stored.id}"
     )
 
@@ -27,6 +29,7 @@ def ingest(uow: UnitOfWork, *, provider: str, event: ProviderEvent) -> StoredEve
         object_id=event.object_id,
         payload=event.data,
     )
-    if stored.delivery_count == 1:
+    # A redelivery of an event not yet done queues it again: its job may have died (a live one is reused).
+    if stored.delivery_count == 1 or stored.status in UNFINISHED:
         enqueue_processing(uow, stored)
     return stored

@@ -14,7 +14,7 @@ from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import WEBHOOK_PROCESSING_FAILURES, WEBHOOK_PROCESSING_SECONDS
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import MONEY_IN
+from checkout_engine.orders.model import MONEY_IN, TransitionConflict
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import ProviderUnavailable
@@ -70,6 +70,8 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
             raise RetryLater(error.message) from error
         except RetryLater:
             raise
+        except TransitionConflict as error:  # a lost race with another event of the order: judge again, no failure
+            raise RetryLater(error.message) from error
         except Exception as error:  # recorded on the event for operators; the job retries and may end dead
             _record_failure(context, stored, attempt, error)
             raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -48,7 +47,7 @@ def create_refund(
 
     def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         order = orders.get_order(uow, order_id, for_update=True)
-        refunds.check_support_limit(uow, principal, order.id, body.amount, limit=settings.support_refund_limit)
+        refunds.check_support_limit(uow, principal, order.id, body.amount, settings=settings)
         refund = refunds.request_refund(uow, order, amount=body.amount, reason=body.reason, requested_by=principal.name)
         audit.record(
             uow.connection,
@@ -64,8 +63,6 @@ def create_refund(
     request_ = IdempotentRequest(
         f"admin:{principal.name}", key, "POST", f"/admin/v1/orders/{order_id}/refunds", body.model_dump()
     )
-    outcome = single_phase.run(
-        request.app.state.engine, request_, work, lock_timeout=timedelta(seconds=settings.idempotency_lock_seconds)
-    )
+    outcome = single_phase.run(request.app.state.engine, request_, work, lock_timeout=settings.key_lock())
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     return Response(outcome.raw, status_code=outcome.status, headers=headers, media_type="application/json")

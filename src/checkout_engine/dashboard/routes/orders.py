@@ -111,5 +111,5 @@ def order_page(request: Request, order_id: str, staff: PageStaff, settings: AppS
         live=_live_status(request, detail, live) if live else None,
         refund_room=_refund_room(detail),
         refund_key=secrets.token_urlsafe(16),  # one key per form shown: a resubmission refunds once
-        support_limit=settings.support_refund_limit,
+        support_limit=settings.support_limit_for(detail["order"]["currency"]),
     )

@@ -1,5 +1,6 @@
-"""Pending payment sweep: orders waiting on the provider for too long are settled by the provider's current word,
-in pages, so 100,000 of them never sit in memory at once."""
+"""Pending payment sweep: every payment that could still take money for an order that holds none is settled by
+the provider's current word once it has waited long enough, in pages, so 100,000 of them never sit in memory at
+once. A success on any such intent, however old, is found here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import MONEY_IN
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment
@@ -24,33 +25,24 @@ from checkout_engine.reconciliation.run import Run
 NAME = "pending_payments"
 PAGE = 500
 PARALLEL = 8  # below the engine's pool, which the worker and the API share
-WAITING = (OrderState.PAYMENT_PENDING.value, OrderState.PAYMENT_AUTHORIZED.value)
 # Provider statuses that change no order (the judgement waits for them): unchanged, they need no transaction.
 UNDECIDED = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING})
 
 
 def _stale_pages(run: Run) -> Iterator[list[PaymentAttempt]]:
-    """The latest attempts of stale waiting orders, a page at a time (two queries a page)."""
+    """Every attempt that could still take money for an order that has none, a page at a time (one query a page):
+    whatever the order's state (a declined intent can be confirmed again, an expired order's payment may still be
+    processing) and however often the order was touched since, as long as it is older than the threshold."""
     cutoff = utcnow() - timedelta(seconds=run.settings.reconcile_pending_after_seconds)
     after = ""
     while True:
         with run.engine.connect() as conn:
-            page = (
-                conn.execute(
-                    sa.select(orders.c.id)
-                    .where(orders.c.state.in_(WAITING), orders.c.updated_at < cutoff, orders.c.id > after)
-                    .order_by(orders.c.id)
-                    .limit(PAGE)
-                )
-                .scalars()
-                .all()
-            )
-            latest = attempts.latest_for_orders(conn, list(page)) if page else {}
+            page = attempts.still_open(conn, excluding_states=MONEY_IN, created_before=cutoff, after=after, limit=PAGE)
         run.tally.saw(NAME, len(page))
-        yield [a for a in (latest.get(order_id) for order_id in page) if a and a.provider_payment_id]
+        yield page
         if len(page) < PAGE:
             return
-        after = page[-1]
+        after = page[-1].id
 
 
 def check(run: Run) -> None:
