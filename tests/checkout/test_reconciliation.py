@@ -14,6 +14,7 @@ from test_webhooks_to_order_truth import order_state, place, transitions
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import (
     orders,
+    payment_attempts,
     reconciliation_findings,
     shipment_requests,
 )
@@ -109,8 +110,8 @@ def test_a_pending_order_the_provider_settled_long_ago_is_swept(
     shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline, settings: Settings
 ) -> None:
     order = dropped_paid_order(shop, provider, wired)
-    with engine.begin() as conn:  # it has waited longer than CHECKOUT_RECONCILE_PENDING_AFTER_SECONDS
-        conn.execute(sa.update(orders).values(updated_at=utcnow() - timedelta(hours=2)))
+    with engine.begin() as conn:  # its payment has waited longer than CHECKOUT_RECONCILE_PENDING_AFTER_SECONDS
+        conn.execute(sa.update(payment_attempts).values(created_at=utcnow() - timedelta(hours=2)))
     summary = reconcile(engine, provider, settings, trigger="test", since=utcnow())  # nothing new at the provider
     assert summary.tally.checked.get("pending_payments") == 1
     assert order_state(engine, order["order_id"]) == "paid"
