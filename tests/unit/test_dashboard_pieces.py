@@ -10,6 +10,7 @@ import pytest
 from checkout_engine.dashboard import chart, forms
 from checkout_engine.dashboard.cookies import Signer, load_secret
 from checkout_engine.dashboard.queries import Hour
+from checkout_engine.dashboard.routes.orders import _refund_room
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,20 @@ def test_bars_are_scaled_to_the_busiest_hour_and_empty_hours_draw_nothing() -> N
 )
 def test_a_form_only_ever_sends_the_browser_back_inside_the_dashboard(target: str, went: str) -> None:
     assert forms.local_path(target, "/ops/") == went
+
+
+def test_the_refund_room_is_that_of_the_payment_the_order_kept_not_the_first_that_succeeded() -> None:
+    """After a duplicate payment (an older attempt paid second and was refunded in full), the room left is the
+    kept payment's, as ``refunds.service`` counts it."""
+    detail = {
+        "refund": {"paying_attempt_id": "pat_new"},
+        "payment_attempts": [
+            {"id": "pat_old", "status": "succeeded", "amount_received": 5000},
+            {"id": "pat_new", "status": "succeeded", "amount_received": 5000},
+        ],
+        "refunds": [
+            {"payment_attempt_id": "pat_old", "amount": 5000, "status": "succeeded"},
+            {"payment_attempt_id": "pat_new", "amount": 1000, "status": "pending"},
+        ],
+    }
+    assert _refund_room(detail) == {"captured": 5000, "held": 1000, "left": 4000}
