@@ -81,7 +81,8 @@ def _give_up(
     order = orders.get_order(uow, attempt.order_id)
     if attempts.mark(conn, attempt, attempts.CANCELED):  # refused if the attempt succeeded meanwhile
         inventory.release(uow, order.id)
-        if order.state not in HOLDS_COUPON | MONEY_IN:
+        ends_as = OrderState.CANCELLED if order.state is OrderState.DRAFT else order.state
+        if ends_as not in HOLDS_COUPON | MONEY_IN:  # a declined order keeps its coupon, a paid one spent it
             redemptions.release(conn, order.id)
         if order.state is OrderState.DRAFT:  # never had a payment: close it and give the customer the cart back
             orders.transition(uow, order, OrderState.CANCELLED, reason=error.code, actor="checkout")
