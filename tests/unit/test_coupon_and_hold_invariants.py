@@ -26,6 +26,7 @@ ROADS = {
     "payment_pending": ("draft", "payment_pending"),
     "cancelled": ("draft", "payment_pending", "cancelled"),
     "capture_failed": ("draft", "payment_pending", "payment_authorized", "capture_failed"),
+    "payment_failed": ("draft", "payment_pending", "payment_failed"),
 }
 
 
@@ -108,6 +109,15 @@ def test_a_hold_of_an_order_that_ended_is_a_violation() -> None:
     ]
     released = shop(**a_waiting_order("cancelled", expires_in=timedelta(minutes=5), holding=False))
     assert holds_belong_to_waiting_orders(released) == []
+
+
+def test_a_declined_order_keeps_its_coupon_but_not_its_stock() -> None:
+    """After a decline the customer may pay the same intent with another card: the coupon stays reserved."""
+    keeps_coupon = shop(**a_waiting_order("payment_failed", expires_in=timedelta(minutes=5)))
+    assert [v.detail for v in holds_belong_to_waiting_orders(keeps_coupon)] == ["holds 1 LAMP while payment_failed"]
+    coupon_only = {**a_waiting_order("payment_failed", expires_in=timedelta(minutes=5), holding=False)}
+    coupon_only["redemptions"] = (RedemptionRow("HALF", WAITING, "reserved"),)
+    assert check_all(shop(**coupon_only)) == []
 
 
 def test_an_order_stuck_in_capture_failed_holding_past_its_time_is_a_violation() -> None:

@@ -18,6 +18,7 @@ KEEPS_MONEY = values(orders.KEEPS_MONEY)
 RETURNED_MONEY = values(orders.RETURNED_MONEY)
 ENDED_UNPAID = values(orders.ENDED_UNPAID)
 HOLDS_STOCK = values(orders.HOLDS_STOCK)
+HOLDS_COUPON = values(orders.HOLDS_COUPON)
 FULFILLING = values(orders.FULFILLING)
 PARTIALLY_REFUNDED = orders.OrderState.PARTIALLY_REFUNDED.value
 CLOSED = orders.OrderState.CLOSED.value
