@@ -60,6 +60,7 @@ def settle(
         latest_attempt=latest is not None and latest.id == attempt.id,
         paid_by_other=keeper is not None and keeper.id != attempt.id,
         refunded_as_duplicate=succeeded and refunds.duplicate_refund_decided(conn, attempt.id),
+        being_recorded=attempt.status == attempts.CREATING,
     )
     if verdict.action is Action.WAIT:
         return verdict

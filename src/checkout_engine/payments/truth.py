@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checkout_engine.orders.model import ENDED_UNPAID, PAYABLE, OrderState
+from checkout_engine.orders.model import ENDED_UNPAID, MONEY_IN, PAYABLE, OrderState
 from checkout_engine.payments.model import PaymentStatus
 
 S = OrderState
@@ -25,10 +25,15 @@ class Action(StrEnum):
     AUTHORIZE = "authorize"
     FAIL = "fail"
     CANCEL = "cancel"  # the provider released an authorization
-    VOID = "void"  # an authorization arrived for an order that ended: release it at the provider
+    VOID = "void"  # an intent that must take no money (an authorization or a payable intent of an order that is
+    # over, or of an attempt the order moved on from): release it at the provider
     REFUND_DUPLICATE = "refund_duplicate"  # a second payment succeeded for an already paid order
     WAIT = "wait"  # our own checkout has not finished recording the intent yet: try again shortly
     NOTHING = "nothing"
+
+
+# Statuses in which the customer can still pay the intent.
+CONFIRMABLE = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +49,11 @@ def judge(
     latest_attempt: bool,
     paid_by_other: bool,
     refunded_as_duplicate: bool,
+    being_recorded: bool = False,
 ) -> Judgement:
     """``paid_by_other``: another attempt's success made the order paid (that one is kept, this one is extra).
-    ``refunded_as_duplicate``: this attempt's duplicate refund was already decided."""
+    ``refunded_as_duplicate``: this attempt's duplicate refund was already decided. ``being_recorded``: the attempt
+    is still ``creating``, its checkout (a new attempt for an expired order, say) has not recorded the intent yet."""
     if state is S.DRAFT:
         return Judgement(Action.WAIT, "checkout still recording the intent")
     if status is PaymentStatus.SUCCEEDED:
@@ -65,9 +72,15 @@ def judge(
         if state in ENDED_UNPAID:
             return Judgement(Action.VOID, f"authorization for an order that is {state}")
         return Judgement(Action.NOTHING, f"authorization while {state}")
+    if status is PaymentStatus.FAILED and state is S.PAYMENT_PENDING and latest_attempt:
+        return Judgement(Action.FAIL, "payment_failed")
+    if status in CONFIRMABLE and being_recorded:
+        return Judgement(Action.NOTHING, "a new attempt its checkout is still recording")
+    if status in CONFIRMABLE and (state in MONEY_IN or state in ENDED_UNPAID or not latest_attempt):
+        # The customer could still pay this intent (a decline, or a delayed payment that failed, leaves it open):
+        # an order that is over, or has moved on to a newer attempt, must not be payable through it.
+        return Judgement(Action.VOID, f"payable intent of an order that is {state}")
     if status is PaymentStatus.FAILED:
-        if state is S.PAYMENT_PENDING and latest_attempt:
-            return Judgement(Action.FAIL, "payment_failed")
         return Judgement(Action.NOTHING, f"stale failure: order is {state}")
     if status is PaymentStatus.CANCELED:
         if state in (S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED) and latest_attempt:
