@@ -86,6 +86,7 @@ class Settings(BaseSettings):
 
     max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_webhook_body_bytes: int = Field(default=512 * 1024, gt=0)
+    reconcile_self_check: bool = True  # reconciliation also runs the money invariants over our own books
     coupon_failure_limit: int = Field(default=5, gt=0)
     coupon_failure_window_seconds: int = Field(default=600, gt=0)
 

@@ -16,6 +16,7 @@ class Kind(StrEnum):
     REFUND_NOT_AT_PROVIDER = "refund_not_at_provider"  # a refund we recorded never reached the provider
     FULFILLED_WITHOUT_PROOF = "fulfilled_without_proof"  # fulfilment with no durable paid transition
     WEBHOOK_GAP = "webhook_gap"  # the provider has an event we never stored
+    INVARIANT_VIOLATED = "invariant_violated"  # our own books break a money rule (see invariants/)
     WEBHOOK_STALLED = "webhook_stalled"  # a stored event whose processing gave up (its job died) before it was done
 
 

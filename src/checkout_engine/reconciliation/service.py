@@ -24,6 +24,7 @@ from checkout_engine.reconciliation.checks import (
     pending_payments,
     provider_payments,
     refunds,
+    self_check,
     webhook_gap,
 )
 from checkout_engine.reconciliation.model import Tally
@@ -38,6 +39,7 @@ CHECKS: tuple[tuple[str, Callable[[Run], None]], ...] = (
     ("provider payments", provider_payments.check),
     ("refunds", refunds.check),
     ("fulfilment safety", fulfillment_safety.check),
+    ("self-check", self_check.check),  # last: what the repairs above left is what a person must see
 )
 OVERLAP = timedelta(minutes=5)
 FIRST_LOOKBACK = timedelta(days=7)
