@@ -55,8 +55,8 @@ def test_a_delayed_payment_that_fails_after_its_order_was_cancelled_leaves_no_pa
 ) -> None:
     """Found by the model (long profile): an order paid by a delayed method is cancelled while the payment is
     processing; the payment then fails, and Stripe puts the intent back to ``requires_payment_method``: the
-    customer could pay a cancelled order (``no_confirmable_intent_once_over``; in ``AWAITING_ENGINE_FIX`` until
-    the engine stops such an intent, so for now this journey checks every other invariant)."""
+    customer could pay a cancelled order (``no_confirmable_intent_once_over``). Such an intent is voided when
+    seen now."""
     try:
         carts_0 = state.first_customer_checks_out(
             items={"SHIRT": 1}, total=None, how="once", pays_with="pm_delayed_succeeds"

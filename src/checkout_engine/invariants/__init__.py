@@ -71,6 +71,7 @@ SETTLED: tuple[Check, ...] = (
     provider_money_matches_orders,
     ledger_matches_provider,
     attempts_match_intents,
+    no_confirmable_intent_once_over,
     paid_orders_keep_their_price,
     refunds_match_provider,
     kept_orders_fulfilled,
@@ -80,10 +81,8 @@ SETTLED: tuple[Check, ...] = (
     webhook_jobs_repaired,
     jobs_settled,
 )
-# A delayed payment that fails after its order was cancelled puts the intent back to requires_payment_method,
-# payable for an order that is over (the model: "cancelled, confirmable ['pi_…']"; pinned in
-# tests/model/test_replayed_journeys.py). The fix that stops such an intent moves this into SETTLED.
-AWAITING_ENGINE_FIX: tuple[Check, ...] = (no_confirmable_intent_once_over,)
+# None today: the last two (one payable intent per order, none once it is over) came in with the engine's fixes.
+AWAITING_ENGINE_FIX: tuple[Check, ...] = ()
 WORLD_CHECKS: tuple[Check, ...] = ALWAYS + SETTLED
 # What needs only our own database: a production self-check over ``records.load_ours``.
 DATABASE_CHECKS: tuple[Check, ...] = (
