@@ -3,7 +3,9 @@ attempt), then record it, move the order to ``payment_pending`` and store the fi
 
 Run by the request itself, by a retry with the same idempotency key, or by the worker's completer; every path
 sends the same provider idempotency key, so the provider holds one intent per attempt whatever happened. The
-attempt's status is the arbiter: only an attempt still ``creating`` may become the order's live payment.
+attempt's status is the arbiter: an attempt given up (``canceled`` by expiry, a cancellation or a give-up) never
+becomes the order's live payment; one whose status a provider event recorded first still does. Before a new
+attempt's intent exists, the order's earlier intents are stopped: an order has one intent a customer can pay.
 """
 
 from __future__ import annotations
