@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from checkout_engine.db.tables import refunds
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import Worker
+from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.refunds import service as refund_service
 from support.pipeline import Pipeline
 
@@ -76,3 +77,37 @@ def test_a_refund_the_provider_already_holds_is_read_again_never_made_again(
     ]
     assert after["status"] == "succeeded"
     assert state_of(order["order_id"]) == "partially_refunded"
+
+
+def test_a_refund_pending_longer_than_the_provider_keeps_keys_is_never_made_twice(
+    shop: TestClient,
+    engine: Engine,
+    place: Callable[..., dict[str, Any]],
+    provider: PaymentProvider,
+    wired: Pipeline,
+    worker: Worker,
+    admin_headers: dict[str, str],
+    state_of: Callable[[str], str],
+) -> None:
+    order = place()
+    provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_refundPending")
+    wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="fulfilment")
+    answer = shop.post(
+        f"/admin/v1/orders/{order['order_id']}/refunds",
+        json={"amount": PART, "reason": "goodwill"},
+        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
+    )
+    assert answer.status_code == 201, answer.text
+    worker.drain()
+    pending = _refund_row(engine, order["order_id"])
+    assert pending["status"] == "pending"
+
+    wired.sim.sim("POST", "clock", {"advance_seconds": 25 * 60 * 60})  # the provider forgets the job's key
+    for _ in range(2):  # reconciliation re-queues every refund still open; the job runs again
+        with contextlib.suppress(RetryLater):
+            refund_service.submit(worker.context, {"refund_id": pending["id"]})
+
+    at_provider = wired.sim.stripe_client().v1.refunds.list(
+        params={"payment_intent": order["payment"]["provider_payment_id"]}
+    )
+    assert [(r.id, r.amount) for r in at_provider.data] == [(pending["provider_refund_id"], PART)]
