@@ -70,6 +70,19 @@ def test_more_redemptions_than_the_coupon_allows_is_a_violation() -> None:
     assert coupons_within_limits(shop(**{**with_coupon("consumed"), "redemptions": released})) == []
 
 
+def test_one_beyond_the_limit_is_allowed_only_as_the_consumed_redemption_of_a_paid_order_under_review() -> None:
+    """A payment that succeeded after its order gave the redemption back spent the coupon all the same; the engine
+    flags that order for a person (``catalog.redemptions.Spent.OVER_LIMIT``)."""
+    over = (RedemptionRow("HALF", ORDER, "consumed"), RedemptionRow("HALF", "ord_9", "reserved"))
+    paid = shop().orders[0]
+    flagged = (OrderRow(ORDER, paid.state, PRICE, needs_review=True),)
+    reviewed = shop(**{**with_coupon("consumed"), "redemptions": over, "orders": flagged})
+    assert coupons_within_limits(reviewed) == []
+    reserved_by_reviewed = (RedemptionRow("HALF", ORDER, "reserved"), RedemptionRow("HALF", "ord_9", "reserved"))
+    held = shop(**{**with_coupon("consumed"), "redemptions": reserved_by_reviewed, "orders": flagged})
+    assert [v.detail for v in coupons_within_limits(held)] == ["2 redeemed of 1"]
+
+
 def test_a_paid_order_whose_coupon_was_given_back_did_not_spend_it_and_is_a_violation() -> None:
     """The bug behind incident 0008: released after a decline, then the same intent paid after all."""
     violations = coupons_spent_by_paid_orders(shop(**with_coupon("released")))

@@ -11,12 +11,21 @@ HELD = frozenset({"reserved", "consumed"})  # a redemption that counts against t
 
 
 def coupons_within_limits(world: World) -> list[Violation]:
-    """No coupon has more redemptions reserved or consumed than its ``max_redemptions``."""
+    """No coupon has more redemptions reserved or consumed than its ``max_redemptions``. The one exception is money
+    already taken: a payment that succeeded after its order gave the redemption back (its intent could not be
+    stopped in time) spends the coupon all the same, and flags the order for a person; so redemptions beyond the
+    limit must each be a consumed one of an order under review."""
     held = Counter(redemption.coupon_code for redemption in world.redemptions if redemption.status in HELD)
+    reviewed = {order.id for order in world.orders if order.needs_review}
+    flagged = Counter(
+        redemption.coupon_code
+        for redemption in world.redemptions
+        if redemption.status == "consumed" and redemption.order_id in reviewed
+    )
     return [
         Violation("coupons_within_limits", coupon.code, f"{held[coupon.code]} redeemed of {coupon.max_redemptions}")
         for coupon in world.coupons
-        if coupon.max_redemptions is not None and held[coupon.code] > coupon.max_redemptions
+        if coupon.max_redemptions is not None and held[coupon.code] - coupon.max_redemptions > flagged[coupon.code]
     ]
 
 
