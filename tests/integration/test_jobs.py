@@ -131,7 +131,7 @@ def test_a_job_running_longer_than_its_lease_is_never_taken_over_while_its_worke
     """The lease is renewed while the handler runs (a reconciliation run can take minutes): a second worker that
     keeps looking for due work never starts the same job beside it."""
     enqueue(engine, 1, kind="long")
-    lease = timedelta(seconds=0.6)
+    lease = timedelta(seconds=2)
     started = threading.Event()
     release = threading.Event()
     runs: list[str] = []
@@ -139,7 +139,7 @@ def test_a_job_running_longer_than_its_lease_is_never_taken_over_while_its_worke
     def long_job(_: JobContext, __: dict[str, Any]) -> None:
         runs.append(threading.current_thread().name)
         started.set()
-        release.wait(10)  # the work takes several leases; the test ends it
+        release.wait(30)  # the work takes several leases; the test ends it
 
     first = Worker(context(engine), handlers={"long": long_job}, lease=lease)
     second = Worker(context(engine), handlers={"long": long_job}, lease=lease)
@@ -147,9 +147,9 @@ def test_a_job_running_longer_than_its_lease_is_never_taken_over_while_its_worke
     runner.start()
     assert started.wait(10)
     deadline = threading.Event()
-    for _ in range(12):  # 3.6 s: six leases, looked at every 0.3 s
+    for _ in range(12):  # three leases, looked at every quarter of one
         assert second.run_once() == 0
-        deadline.wait(lease.total_seconds() / 2)
+        deadline.wait(lease.total_seconds() / 4)
     release.set()
     runner.join(10)
     assert runs == ["first"]
