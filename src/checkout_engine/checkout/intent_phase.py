@@ -30,7 +30,7 @@ from checkout_engine.inventory.model import InsufficientInventory, ReservationSt
 from checkout_engine.observability.metrics import PAYMENT_INITIATIONS
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import HOLDS_COUPON, MONEY_IN, REOPENABLE, Order, OrderState
+from checkout_engine.orders.model import HOLDS_COUPON, MONEY_IN, TAKES_AN_INTENT, Order, OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.capture import enqueue_void
@@ -39,9 +39,6 @@ from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.payments.stop import MONEY_MOVED, stop_payment
 
 INTENT_CREATED = "intent_created"
-# The order states a newly created intent may become the live payment of (``payment_pending``: a retry of the
-# request found it recorded already).
-TAKES_AN_INTENT = frozenset({OrderState.DRAFT, OrderState.PAYMENT_PENDING} | REOPENABLE)
 
 
 def _expired() -> CheckoutExpired:

@@ -93,6 +93,12 @@ ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
 EXPIRABLE = frozenset({S.PAYMENT_PENDING, S.PAYMENT_FAILED})
 # A customer may start a new payment attempt.
 REOPENABLE = frozenset({S.PAYMENT_FAILED, S.EXPIRED})
+# A newly created intent may become the order's live payment (``payment_pending``: a retry found it recorded).
+TAKES_AN_INTENT = frozenset({S.DRAFT, S.PAYMENT_PENDING}) | REOPENABLE
+# An authorization may land on the order (it is waiting for its payment, or its last one was declined).
+AUTHORIZABLE = frozenset({S.PAYMENT_PENDING, S.PAYMENT_FAILED})
+# The provider holds an authorization for the order that is not captured.
+HOLDS_AUTHORIZATION = frozenset({S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED})
 # May hold stock and a coupon: still to be paid, or paid but not captured yet.
 HOLDS_STOCK = frozenset({S.DRAFT, S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED})
 # May hold a coupon redemption: as for stock, and after a decline too, since the customer may confirm the same

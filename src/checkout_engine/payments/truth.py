@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from checkout_engine.orders.model import ENDED_UNPAID, MONEY_IN, PAYABLE, OrderState
+from checkout_engine.orders.model import (
+    AUTHORIZABLE,
+    ENDED_UNPAID,
+    HOLDS_AUTHORIZATION,
+    MONEY_IN,
+    PAYABLE,
+    OrderState,
+)
 from checkout_engine.payments.model import PaymentStatus
 
 S = OrderState
@@ -67,7 +74,7 @@ def judge(
             return Judgement(Action.REFUND_DUPLICATE, "a second payment succeeded for a paid order")
         return Judgement(Action.NOTHING, f"already {state}")
     if status is PaymentStatus.AUTHORIZED:
-        if state in (S.PAYMENT_PENDING, S.PAYMENT_FAILED):
+        if state in AUTHORIZABLE:
             return Judgement(Action.AUTHORIZE, "payment_authorized")
         if state in ENDED_UNPAID:
             return Judgement(Action.VOID, f"authorization for an order that is {state}")
@@ -83,7 +90,7 @@ def judge(
     if status is PaymentStatus.FAILED:
         return Judgement(Action.NOTHING, f"stale failure: order is {state}")
     if status is PaymentStatus.CANCELED:
-        if state in (S.PAYMENT_AUTHORIZED, S.CAPTURE_FAILED) and latest_attempt:
+        if state in HOLDS_AUTHORIZATION and latest_attempt:
             return Judgement(Action.CANCEL, "authorization_canceled")
         if state is S.PAYMENT_PENDING and latest_attempt:
             return Judgement(Action.FAIL, "payment_canceled")
