@@ -25,8 +25,13 @@ def _new_order(shopper: Shopper, *, first_timeout: float | None = None) -> Order
 
 
 def _pay_and_watch(shopper: Shopper, order: Order, method: str = VISA) -> str:
-    steps.pay(shopper, order, method)
-    return steps.wait_for(shopper, order, DONE)
+    return _watch(shopper, order, steps.pay(shopper, order, method))
+
+
+def _watch(shopper: Shopper, order: Order, *confirmed: str | None) -> str:
+    """The order's state once it is over: settled when the provider said one of its payments succeeded (the order
+    may still show a decline or a cancellation seen before), else any end."""
+    return steps.wait_for(shopper, order, SETTLED if "succeeded" in confirmed else DONE)
 
 
 def pay(shopper: Shopper) -> str:
@@ -54,16 +59,31 @@ def _retry_attempt(shopper: Shopper, order: Order) -> Order | str:
 
 
 def two_tabs(shopper: Shopper) -> str:
-    """Declined, then a new payment attempt in one browser tab while the old payment is paid in another: two
-    payments succeed for one order, and exactly one may be kept."""
+    """Declined, then a new payment attempt in one browser tab while the old payment is confirmed again in another:
+    after the new attempt was made (and, or not yet, paid), or while it is being made. Making it cancels the old
+    intent, so the old tab is refused (``payment_intent_unexpected_state``) unless it got there first, when the
+    new attempt is refused (the order took a payment). Either way one payment is kept; the outcome names what the
+    old tab saw."""
     order = _new_order(shopper)
     steps.pay(shopper, order, DECLINED)
-    retry = _retry_attempt(shopper, order)
-    if not isinstance(retry, Order):
-        return retry
-    first, second = (order, retry) if shopper.rng.random() < 0.5 else (retry, order)
-    steps.pay(shopper, first, VISA)
-    return _pay_and_watch(shopper, second)
+    state = steps.wait_for(shopper, order, UNPAID_END)
+    if state not in ("payment_failed", "expired"):
+        return f"declined:{state}"
+    when = shopper.rng.choice(("after_new_paid", "before_new_paid", "during_new_attempt"))
+    if when == "during_new_attempt":
+        with ThreadPoolExecutor(1) as other_tab:
+            old_tab = other_tab.submit(steps.pay, shopper, order, VISA)
+            retry = steps.new_attempt(shopper, order)
+            old = old_tab.result()
+        new = steps.pay(shopper, retry, VISA) if retry is not None else None
+    else:
+        retry = steps.new_attempt(shopper, order)
+        new = steps.pay(shopper, retry, VISA) if retry is not None and when == "after_new_paid" else None
+        old = steps.pay(shopper, order, VISA)
+        if retry is not None and when == "before_new_paid":
+            new = steps.pay(shopper, retry, VISA)
+    refused = "" if retry is not None else ":new_attempt_refused"
+    return f"{when}:old_tab_{old or 'no_answer'}{refused}:" + _watch(shopper, order, old, new)
 
 
 def three_d_secure(shopper: Shopper) -> str:
