@@ -1,5 +1,6 @@
 """The shop the customers buy from: two hot SKUs with a handful of units (so checkouts race for the last one and
-expiry gives units back), two plentiful ones, and a digital one without stock."""
+expiry gives units back), two plentiful ones, a digital one without stock, and coupons of one or two redemptions
+each (so checkouts race for the last redemption, and a declined order holds one meanwhile)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ HOT = (Product("HOT-LAMP", "physical", 4900, 3), Product("HOT-KETTLE", "physical
 PLENTY = (Product("TEE", "physical", 1999, 1000), Product("MUG", "physical", 1200, 1000))
 DIGITAL = Product("EBOOK", "digital", 900, None)
 PRODUCTS = (*HOT, *PLENTY, DIGITAL)
+SCARCE_COUPONS = {"SCARCE-1": 1, "SCARCE-2": 2, "SCARCE-3": 1, "SCARCE-4": 2}  # code: max_redemptions
+COUPON_PERCENT_OFF = 20
 
 
 def initial_stock() -> dict[str, int]:
@@ -53,6 +56,9 @@ def seed(api_url: str, admin_key: str) -> None:
         calls.append((f"products/{product.sku}", {**body, "tax_class": tax_class}))
         if product.stock is not None:
             calls.append((f"inventory/{product.sku}", {"on_hand": product.stock, "reason": "chaos run stock"}))
+    for code, limit in SCARCE_COUPONS.items():
+        coupon = {"percent_off": COUPON_PERCENT_OFF, "max_redemptions": limit, "reason": "chaos run coupon"}
+        calls.append((f"coupons/{code}", coupon))
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30) as http:
         for path, body in calls:
             http.put(f"/admin/v1/{path}", json=body).raise_for_status()

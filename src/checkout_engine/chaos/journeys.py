@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from checkout_engine.chaos import steps
+from checkout_engine.chaos import catalog, steps
 from checkout_engine.chaos.steps import JourneyEnded, Order, Shopper
 
 VISA = "pm_card_visa"
@@ -86,6 +86,19 @@ def two_tabs(shopper: Shopper) -> str:
     return f"{when}:old_tab_{old or 'no_answer'}{refused}:" + _watch(shopper, order, old, new)
 
 
+def coupon_decline(shopper: Shopper) -> str:
+    """A coupon of one or two redemptions on the cart (at full price when it is used up); declined; then, once the
+    decline has landed or at once, the same payment confirmed again with a good card, as Stripe allows. The
+    declined order holds its redemption meanwhile, so customers racing for the coupon never redeem it beyond its
+    limit (``coupons_within_limits``), and the order that pays spends it (``coupons_spent_by_paid_orders``)."""
+    order, priced = steps.checkout_with_coupon(shopper, shopper.rng.choice(tuple(catalog.SCARCE_COUPONS)))
+    steps.pay(shopper, order, DECLINED)
+    if shopper.rng.random() < 0.7:
+        steps.wait_for(shopper, order, UNPAID_END)
+    again = steps.pay(shopper, order, VISA)
+    return f"{priced}:again_{again or 'no_answer'}:" + _watch(shopper, order, again)
+
+
 def three_d_secure(shopper: Shopper) -> str:
     order = _new_order(shopper)
     steps.pay(shopper, order, THREE_D_SECURE)
@@ -159,6 +172,7 @@ JOURNEYS: dict[str, tuple[Journey, int]] = {  # kind: (journey, weight)
     "double_click": (double_click, 2),
     "retry": (retry, 2),
     "refund": (refund, 2),
+    "coupon_decline": (coupon_decline, 1),
 }
 
 

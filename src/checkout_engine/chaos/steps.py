@@ -61,8 +61,9 @@ def _choose_lines(rng: random.Random) -> list[tuple[catalog.Product, int]]:
     return lines
 
 
-def fill_cart(shopper: Shopper) -> tuple[str, int]:
-    """A cart ready to check out; returns its id and quoted total. Sold-out lines are left out."""
+def fill_cart(shopper: Shopper, *, coupon: str | None = None) -> tuple[str, int]:
+    """A cart ready to check out, with ``coupon`` on it if one is given; returns its id and quoted total. Sold-out
+    lines are left out."""
     store, rng = shopper.store, shopper.rng
     shopper.journeys += 1
     identity = {"customer_id": shopper.name, "email": f"{shopper.name}-{shopper.journeys}@chaos.test"}
@@ -77,10 +78,18 @@ def fill_cart(shopper: Shopper) -> tuple[str, int]:
     if physical:
         shipping = {"address": catalog.ADDRESS, "method": catalog.SHIPPING_METHOD}
         store.json("PUT", f"/v1/carts/{cart['id']}/shipping", json=shipping)
-    quote = store.json("GET", f"/v1/carts/{cart['id']}")["quote"]
+    total = _quoted_total(store, str(cart["id"]))
+    if coupon is None:
+        return str(cart["id"]), total
+    store.json("PUT", f"/v1/carts/{cart['id']}/coupon", json={"code": coupon})
+    return str(cart["id"]), _quoted_total(store, str(cart["id"]))
+
+
+def _quoted_total(store: Storefront, cart_id: str) -> int:
+    quote = store.json("GET", f"/v1/carts/{cart_id}")["quote"]
     if not quote["lines"]:
         raise JourneyEnded("sold_out")
-    return str(cart["id"]), int(quote["total"])
+    return int(quote["total"])
 
 
 def checkout_call(cart_id: str, total: int, key: str) -> IdempotentCall:
@@ -100,6 +109,18 @@ def order_from(answer: Answer) -> Order:
 def checkout(shopper: Shopper, cart_id: str, total: int, *, first_timeout: float | None = None) -> Order:
     call = checkout_call(cart_id, total, f"checkout-{cart_id}")
     return order_from(shopper.store.idempotent(call, deadline=shopper.deadline(), first_timeout=first_timeout))
+
+
+def checkout_with_coupon(shopper: Shopper, code: str) -> tuple[Order, str]:
+    """Checks out with a coupon of few redemptions and, when it turns out used up (409 ``coupon_unavailable`` at
+    checkout), without it at full price, as a customer would; the order, and ``coupon`` or ``full_price``."""
+    cart_id, total = fill_cart(shopper, coupon=code)
+    answer = shopper.store.idempotent(checkout_call(cart_id, total, f"checkout-{cart_id}"), deadline=shopper.deadline())
+    if answer.code != "coupon_unavailable":
+        return order_from(answer), "coupon"
+    shopper.store.send("DELETE", f"/v1/carts/{cart_id}/coupon").raise_for_status()
+    call = checkout_call(cart_id, _quoted_total(shopper.store, cart_id), f"checkout-{cart_id}-full-price")
+    return order_from(shopper.store.idempotent(call, deadline=shopper.deadline())), "full_price"
 
 
 def new_attempt(shopper: Shopper, order: Order) -> Order | None:
