@@ -7,7 +7,8 @@ webhooks and SIGKILLs, then drained, reconciled and checked against the money in
 - ``processes``: the supervisor that starts, kills and restarts the simulator, API and worker processes.
 - ``catalog``: the shop the customers buy from, with hot SKUs of a few units.
 - ``storefront`` / ``answers``: the customer's HTTP client, and the book of every idempotent answer seen.
-- ``journeys``: what customers and the support desk do.
+- ``journeys``: what customers and the support desk do, made of ``steps`` (the customer's) and ``desk`` (the
+  support desk's admin calls).
 - ``faults``: the seeded schedule of provider faults, webhook mischief and kills, and its executor.
 - ``drain``: waiting, with deadlines, until the system has come to rest.
 - the books are read and checked by ``checkout_engine.invariants`` (``records.load``, ``check_all``), the same

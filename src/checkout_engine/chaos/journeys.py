@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from checkout_engine.chaos import catalog, steps
+from checkout_engine.chaos import catalog, desk, steps
 from checkout_engine.chaos.steps import JourneyEnded, Order, Shopper
 
 VISA = "pm_card_visa"
@@ -17,6 +17,10 @@ PAID = frozenset({"paid", "fulfillment_pending", "partially_fulfilled", "fulfill
 SETTLED = frozenset({"fulfilled", "refunded", "partially_refunded", "cancelled_with_refund", "closed"})
 UNPAID_END = frozenset({"payment_failed", "expired", "cancelled"})
 DONE = SETTLED | UNPAID_END
+REFUNDED = frozenset({"refunded", "partially_refunded"})
+CLICK_LAG_SECONDS = 0.5  # how far behind the support desk's click the customer's may come
+HELD = frozenset({"paid"})  # a paid order held for review waits here: its fulfilment is not started
+OWED_NOTHING = UNPAID_END | {"refunded", "cancelled_with_refund"}  # no delivery is due
 
 
 def _new_order(shopper: Shopper, *, first_timeout: float | None = None) -> Order:
@@ -161,6 +165,46 @@ def refund(shopper: Shopper) -> str:
     return "refund:" + steps.wait_for(shopper, order, frozenset({"refunded", "partially_refunded"}))
 
 
+def review_refund(shopper: Shopper) -> str:
+    """Held for review right after checkout, paid, given a partial refund while held, then cleared: the order is
+    still delivered (``kept_orders_fulfilled``); a partial refund does not cancel the delivery."""
+    order = _new_order(shopper)
+    amount = shopper.rng.randint(1, order.total - 1) if order.total >= 2 else None
+    marked = desk.act(shopper, order, "mark_for_review")
+    steps.pay(shopper, order, VISA)
+    state = steps.wait_for(shopper, order, HELD | DONE)
+    refunded = "none"
+    if state in HELD and amount is not None:
+        answer = steps.refund(shopper, order, amount, key=f"refund-{order.id}-goodwill")
+        refunded = steps.wait_for(shopper, order, REFUNDED) if answer.status == 201 else str(answer.code)
+    cleared = desk.act(shopper, order, "clear_review")
+    view = steps.watch(
+        shopper, order, lambda seen: seen["fulfillment_status"] == "fulfilled" or seen["state"] in OWED_NOTHING
+    )
+    held = "held" if marked == "done" else f"not_held_{marked}"
+    cleared = "cleared" if cleared == "done" else f"clear_{cleared}"
+    return f"{held}:refund_{refunded}:{cleared}:{view['state']}/{view['fulfillment_status']}"
+
+
+def cancel_race(shopper: Shopper) -> str:
+    """Support cancels an order while its customer pays for it, at the same moment. Either may win; the loser is
+    undone (the intent voided, or the cancel refused, or a payment that landed after all kept or refunded) and
+    the order ends settled either way."""
+    order = _new_order(shopper)
+    method = VISA if shopper.rng.random() < 0.7 else "pm_delayed_succeeds"
+    lag = shopper.rng.uniform(0.0, CLICK_LAG_SECONDS)  # load shaping: whose click lands first varies
+
+    def customer_pays() -> str | None:
+        time.sleep(lag)
+        return steps.pay(shopper, order, method)
+
+    with ThreadPoolExecutor(1) as customer:
+        paying = customer.submit(customer_pays)
+        cancelled = desk.act(shopper, order, "cancel")
+        paid = paying.result()
+    return f"cancel_{cancelled}:pay_{paid or 'no_answer'}:" + _watch(shopper, order, paid)
+
+
 Journey = Callable[[Shopper], str]
 JOURNEYS: dict[str, tuple[Journey, int]] = {  # kind: (journey, weight)
     "pay": (pay, 3),
@@ -173,6 +217,8 @@ JOURNEYS: dict[str, tuple[Journey, int]] = {  # kind: (journey, weight)
     "retry": (retry, 2),
     "refund": (refund, 2),
     "coupon_decline": (coupon_decline, 1),
+    "review_refund": (review_refund, 1),
+    "cancel_race": (cancel_race, 1),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,19 +144,31 @@ def pay(shopper: Shopper, order: Order, method: str) -> str | None:
     return shopper.browser.confirm(order.intent_id, client_secret=order.client_secret, payment_method=method)
 
 
+def view_of(shopper: Shopper, order: Order) -> dict[str, Any]:
+    """The customer's view of the order: its state, payment, ``fulfillment_status`` and ``refund`` summary."""
+    view: dict[str, Any] = shopper.store.json("GET", f"/v1/orders/{order.id}", headers={"X-Order-Token": order.token})
+    return view
+
+
 def state_of(shopper: Shopper, order: Order) -> str:
-    view = shopper.store.json("GET", f"/v1/orders/{order.id}", headers={"X-Order-Token": order.token})
-    return str(view["state"])
+    return str(view_of(shopper, order)["state"])
+
+
+def watch(
+    shopper: Shopper, order: Order, done: Callable[[dict[str, Any]], bool], seconds: float = WAIT_SECONDS
+) -> dict[str, Any]:
+    """Watch the order until ``done`` holds for its view or the customer's patience ends; the last view."""
+    deadline = shopper.deadline(seconds)
+    view = view_of(shopper, order)
+    while not done(view) and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        view = view_of(shopper, order)
+    return view
 
 
 def wait_for(shopper: Shopper, order: Order, states: frozenset[str], seconds: float = WAIT_SECONDS) -> str:
     """Watch the order until it reaches one of ``states`` or the customer's patience ends; its last state."""
-    deadline = shopper.deadline(seconds)
-    state = state_of(shopper, order)
-    while state not in states and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-        state = state_of(shopper, order)
-    return state
+    return str(watch(shopper, order, lambda view: view["state"] in states, seconds)["state"])
 
 
 def refund(shopper: Shopper, order: Order, amount: int, *, key: str) -> Answer:
