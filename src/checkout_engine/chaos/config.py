@@ -25,6 +25,10 @@ IDEMPOTENCY_LOCK_SECONDS = 4
 PROVIDER_TIMEOUT_SECONDS = 2
 # Delayed payment methods settle on their own after this long.
 SETTLE_DELAY_MS = 1500
+# A jump of the simulator's clock: past the 24 h the provider keeps idempotency keys, short of the 3 days a
+# pm_card_refundPending refund stays pending. A jump acts on the whole account, so a run makes at most two.
+CLOCK_JUMP_SECONDS = 25 * 3600
+CLOCK_JUMPS_PER_RUN = 2
 # Every journey uses its own customer, so the velocity check must not flag the shop's busiest minute.
 VELOCITY_LIMIT_PER_HOUR = 100_000
 

@@ -7,13 +7,14 @@ import random
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
 from checkout_engine.chaos.answers import AnswerBook
+from checkout_engine.chaos.config import CLOCK_JUMPS_PER_RUN
 from checkout_engine.chaos.journeys import JOURNEYS, run_one
-from checkout_engine.chaos.simulator import SimControl
+from checkout_engine.chaos.simulator import ClockBudget, SimControl
 from checkout_engine.chaos.steps import Shopper
 from checkout_engine.chaos.storefront import Browser, GaveUp, Storefront
 
@@ -31,13 +32,15 @@ class JourneyResult:
 
 @dataclass(frozen=True, slots=True)
 class Shop:
-    """Where the customers go: the API processes, the simulator and the support desk's key."""
+    """Where the customers go: the API processes, the simulator and the support desk's key; and the run's budget
+    of jumps of the simulator's clock, which the customers share."""
 
     api_urls: list[str]
     sim_url: str
     admin_key: str
     book: AnswerBook
     kinds: tuple[str, ...] = tuple(JOURNEYS)  # the journeys customers choose from
+    clock: ClockBudget = field(default_factory=lambda: ClockBudget(CLOCK_JUMPS_PER_RUN))
 
 
 def _pick(rng: random.Random, kinds: tuple[str, ...]) -> str:
@@ -61,7 +64,9 @@ def _customer(index: int, shop: Shop, *, seed: int, until: float, results: list[
     rng = random.Random(f"{seed}:customer:{index}")
     store = Storefront(shop.api_urls, prefer=index, book=shop.book)
     browser, sim = Browser(shop.sim_url), SimControl(shop.sim_url)
-    shopper = Shopper(f"chaos-{seed}-{index}", store, browser, sim, shop.admin_key, rng, until + TAIL_SECONDS)
+    shopper = Shopper(
+        f"chaos-{seed}-{index}", store, browser, sim, shop.admin_key, rng, until + TAIL_SECONDS, clock=shop.clock
+    )
     try:
         while time.monotonic() < until:
             kind = _pick(rng, shop.kinds)

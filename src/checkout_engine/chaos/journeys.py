@@ -8,11 +8,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from checkout_engine.chaos import catalog, desk, steps
+from checkout_engine.chaos.config import CLOCK_JUMP_SECONDS
 from checkout_engine.chaos.steps import JourneyEnded, Order, Shopper
 
 VISA = "pm_card_visa"
 DECLINED = "pm_card_chargeDeclined"
 THREE_D_SECURE = "pm_card_authenticationRequired"
+REFUND_PENDING = "pm_card_refundPending"  # its refunds stay pending for 3 simulated days
 PAID = frozenset({"paid", "fulfillment_pending", "partially_fulfilled", "fulfilled"})
 SETTLED = frozenset({"fulfilled", "refunded", "partially_refunded", "cancelled_with_refund", "closed"})
 UNPAID_END = frozenset({"payment_failed", "expired", "cancelled"})
@@ -165,6 +167,34 @@ def refund(shopper: Shopper) -> str:
     return "refund:" + steps.wait_for(shopper, order, frozenset({"refunded", "partially_refunded"}))
 
 
+def refund_pending(shopper: Shopper) -> str:
+    """Paid with a card whose refunds stay pending for days, refunded by support, then paid out by the bank. At most
+    twice a run the refund's first answer is lost and a day passes at the provider before its job asks again: the
+    provider has forgotten the job's idempotency key by then, yet must still hold one refund for the record
+    (``refunds_one_to_one``); and support has reconciliation look at the open refund."""
+    order = _new_order(shopper)
+    amount = order.total if shopper.rng.random() < 0.5 or order.total < 2 else shopper.rng.randint(1, order.total - 1)
+    state = _pay_and_watch(shopper, order, REFUND_PENDING)
+    if state != "fulfilled":
+        return f"not_refunded:{state}"
+    jump = shopper.clock.take()
+    if jump:
+        shopper.sim.add_fault(method="POST", path="/v1/refunds", mode="timeout_after_commit", count=1)
+    answer = steps.refund(shopper, order, amount, key=f"refund-{order.id}-1")
+    if answer.status != 201:
+        return f"refund_{answer.code or answer.status}"
+    refund_id = str(answer.body["id"])
+    label = "same_day"
+    if jump:  # once its first try is over: a job that waits to try again does so after the day has passed
+        tried = desk.wait_for_refund_job(shopper, refund_id, desk.TRIED)
+        shopper.sim.advance_clock(CLOCK_JUMP_SECONDS)
+        desk.wait_for_refund_job(shopper, refund_id, desk.FINISHED)
+        label = f"day_later_job_{tried}:reconcile_{desk.reconcile(shopper)}"
+    held = desk.provider_refund_id(shopper, order, refund_id)
+    paid_out = held is not None and shopper.sim.settle_refund(held)
+    return f"{label}:{'' if paid_out else 'not_paid_out:'}" + steps.wait_for(shopper, order, REFUNDED)
+
+
 def review_refund(shopper: Shopper) -> str:
     """Held for review right after checkout, paid, given a partial refund while held, then cleared: the order is
     still delivered (``kept_orders_fulfilled``); a partial refund does not cancel the delivery."""
@@ -217,6 +247,7 @@ JOURNEYS: dict[str, tuple[Journey, int]] = {  # kind: (journey, weight)
     "retry": (retry, 2),
     "refund": (refund, 2),
     "coupon_decline": (coupon_decline, 1),
+    "refund_pending": (refund_pending, 1),
     "review_refund": (review_refund, 1),
     "cancel_race": (cancel_race, 1),
 }

@@ -20,7 +20,7 @@ from checkout_engine.chaos.config import ChaosOptions, Secrets, engine_environme
 from checkout_engine.chaos.customers import Shop, run_customers
 from checkout_engine.chaos.drain import Backlog, Drained, drain
 from checkout_engine.chaos.faults import Injector, plan
-from checkout_engine.chaos.journeys import JOURNEYS
+from checkout_engine.chaos.journeys import JOURNEYS, REFUND_PENDING
 from checkout_engine.chaos.processes import Supervisor
 from checkout_engine.chaos.report import Summary, ledger, render, write_json
 from checkout_engine.chaos.simulator import CALM_WEBHOOKS, WEBHOOK_RETRY, SimControl
@@ -103,6 +103,9 @@ class Run:
         self.say("draining")
         quiet = drain(engine, sim, until=Backlog.quiet, timeout=self.options.drain_timeout / 2)
         self.summary.drains["quiet"] = quiet
+        # Such refunds stay pending for 3 simulated days: their journey pays them out, unless its time ran out first.
+        if paid_out := sim.settle_refunds_held_by(REFUND_PENDING):
+            self.summary.notes.append(f"{paid_out} refunds held by {REFUND_PENDING} paid out after their journeys")
         self.say("reconciling")
         settings = engine_settings(self.environment)
         result = reconcile(

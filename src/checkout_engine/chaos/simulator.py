@@ -3,6 +3,7 @@ secret key), which are the provider's side of the books."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,24 @@ PAGE_SIZE = 100
 # Quick redelivery, so a webhook aimed at a killed API arrives soon after it is back.
 WEBHOOK_RETRY = {"backoff_base_ms": 100, "backoff_max_ms": 2000, "timeout_ms": 5000}
 CALM_WEBHOOKS = {"duplicate_rate": 0.0, "drop_rate": 0.0, "delay_ms": 0, "reorder_window_ms": 0, "paused": False}
+
+
+class ClockBudget:
+    """How often a run may still move the simulator's clock forward. A jump acts on the whole account (every
+    idempotency key older than 24 h is forgotten, whatever was due settles), so a run makes few; the customer
+    threads share one budget."""
+
+    def __init__(self, jumps: int) -> None:
+        self._left = jumps
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """True, once per jump the budget still holds: the caller makes that jump."""
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
 
 
 class SimControl:
@@ -63,6 +82,23 @@ class SimControl:
 
     def settle(self, intent_id: str) -> bool:
         return self._steer(f"payment_intents/{intent_id}/settle", {})
+
+    def settle_refund(self, refund_id: str) -> bool:
+        """Pays out a pending refund now, as its card decides (the bank's days have passed)."""
+        return self._steer(f"refunds/{refund_id}/settle", {})
+
+    def advance_clock(self, seconds: int) -> dict[str, Any]:
+        """Moves the account's clock forward; the answer says what fell due on the way."""
+        result: dict[str, Any] = self._sim("POST", "clock", {"advance_seconds": seconds})
+        return result
+
+    def settle_refunds_held_by(self, payment_method: str) -> int:
+        """Pays out every refund still pending on a payment made with ``payment_method``; how many."""
+        methods = {intent["id"]: intent.get("payment_method") for intent in self.payment_intents()}
+        held = [
+            r for r in self.refunds() if r["status"] == "pending" and methods.get(r["payment_intent"]) == payment_method
+        ]
+        return sum(self.settle_refund(refund["id"]) for refund in held)
 
     def _list(self, resource: str) -> Iterator[dict[str, Any]]:
         """Every object of a Stripe list, page by page."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from checkout_engine.chaos import catalog
 from checkout_engine.chaos.answers import Answer
-from checkout_engine.chaos.simulator import SimControl
+from checkout_engine.chaos.simulator import ClockBudget, SimControl
 from checkout_engine.chaos.storefront import Browser, IdempotentCall, Storefront
 
 POLL_SECONDS = 0.3
@@ -28,7 +28,8 @@ class JourneyEnded(Exception):
 @dataclass
 class Shopper:
     """One customer thread's tools. Waits end at ``hard_stop`` (a monotonic time) whatever they wait for, so the
-    run's tail stays bounded."""
+    run's tail stays bounded. ``clock`` is the run's budget of jumps of the simulator's clock, shared by every
+    customer (one of its own, empty, when none is given)."""
 
     name: str
     store: Storefront
@@ -38,6 +39,7 @@ class Shopper:
     rng: random.Random
     hard_stop: float
     journeys: int = 0
+    clock: ClockBudget = field(default_factory=lambda: ClockBudget(0))
 
     def deadline(self, seconds: float = WAIT_SECONDS) -> float:
         return min(time.monotonic() + seconds, self.hard_stop)
