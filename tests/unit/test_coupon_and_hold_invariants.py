@@ -9,6 +9,7 @@ from checkout_engine.invariants import check_all, database_checks
 from checkout_engine.invariants.coupons import coupons_spent_by_paid_orders, coupons_within_limits
 from checkout_engine.invariants.holds import holds_belong_to_waiting_orders, holds_released_in_time
 from checkout_engine.invariants.world import (
+    AttemptRow,
     CouponRow,
     LineRow,
     OrderRow,
@@ -131,6 +132,15 @@ def test_a_declined_order_keeps_its_coupon_but_not_its_stock() -> None:
     coupon_only = {**a_waiting_order("payment_failed", expires_in=timedelta(minutes=5), holding=False)}
     coupon_only["redemptions"] = (RedemptionRow("HALF", WAITING, "reserved"),)
     assert check_all(shop(**coupon_only)) == []
+
+
+def test_a_declined_order_holds_stock_again_only_while_a_new_attempt_for_it_is_being_made() -> None:
+    """A new attempt holds the stock before its intent exists; the order becomes payment_pending once it does."""
+    reopening = a_waiting_order("payment_failed", expires_in=timedelta(minutes=5))
+    reopening["attempts"] = (*shop().attempts, AttemptRow("pat_new", WAITING, None, "creating", PRICE, 0))
+    assert holds_belong_to_waiting_orders(shop(**reopening)) == []
+    given_up = {**reopening, "attempts": (*shop().attempts, AttemptRow("pat_new", WAITING, None, "canceled", PRICE, 0))}
+    assert [v.detail for v in holds_belong_to_waiting_orders(shop(**given_up))] == ["holds 1 LAMP while payment_failed"]
 
 
 def test_an_order_stuck_in_capture_failed_holding_past_its_time_is_a_violation() -> None:

@@ -33,22 +33,26 @@ def started(conn: sa.Connection, order_id: str) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
+def _may_fulfill(order: Order, *, began: bool) -> bool:
+    return order.state in FULFILLABLE and (order.state is not OrderState.PARTIALLY_REFUNDED or not began)
+
+
 def may_fulfill(conn: sa.Connection, order: Order) -> bool:
     """Paid, not given back in full, and never delivered: a partial refund does not cancel the delivery."""
-    if order.state not in FULFILLABLE:
-        return False
-    return order.state is not OrderState.PARTIALLY_REFUNDED or not started(conn, order.id)
+    return order.state in FULFILLABLE and _may_fulfill(order, began=started(conn, order.id))
 
 
 def status(conn: sa.Connection, order: Order) -> str:
-    """Where delivery stands, whatever the state says of refunds since."""
+    """Where delivery stands, whatever the state says of refunds since (the history is read once, so the answer
+    never mixes two moments)."""
     if order.state is OrderState.PARTIALLY_FULFILLED:
         return "partially_fulfilled"
     if order.state is OrderState.FULFILLMENT_PENDING:
         return "pending"
-    if started(conn, order.id):
+    began = started(conn, order.id)
+    if began:
         return "fulfilled"
-    return "pending" if may_fulfill(conn, order) else "not_started"
+    return "pending" if _may_fulfill(order, began=began) else "not_started"
 
 
 def fulfill(context: JobContext, payload: dict[str, Any]) -> None:

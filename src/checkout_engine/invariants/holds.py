@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from checkout_engine.invariants.model import HOLDS_COUPON, HOLDS_STOCK, Violation
+from checkout_engine.invariants.model import HOLDS_COUPON, HOLDS_STOCK, REOPENABLE, Violation
 from checkout_engine.invariants.world import OrderRow, World
+from checkout_engine.payments.attempts import CREATING
 
 
 def _holds(world: World) -> Iterator[tuple[str, str, frozenset[str]]]:
@@ -24,13 +25,15 @@ def _holds(world: World) -> Iterator[tuple[str, str, frozenset[str]]]:
 
 def holds_belong_to_waiting_orders(world: World) -> list[Violation]:
     """Stock is held only for an order that may still be paid or captured (``HOLDS_STOCK``), a coupon also for a
-    declined one that may still be paid (``HOLDS_COUPON``): never for one that is paid, refunded, cancelled or
-    expired."""
+    declined one that may still be paid (``HOLDS_COUPON``), and both for a failed or expired order while a new
+    payment attempt is being made for it (held before its intent exists): never for one that is paid, refunded,
+    cancelled or expired otherwise."""
     states = {order.id: order.state for order in world.orders}
+    reopening = {attempt.order_id for attempt in world.attempts if attempt.status == CREATING}
     return [
         Violation("holds_belong_to_waiting_orders", order_id, f"holds {what} while {states.get(order_id)}")
         for order_id, what, holders in _holds(world)
-        if states.get(order_id) not in holders
+        if states.get(order_id) not in holders and not (order_id in reopening and states.get(order_id) in REOPENABLE)
     ]
 
 

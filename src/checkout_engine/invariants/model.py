@@ -19,6 +19,7 @@ RETURNED_MONEY = values(orders.RETURNED_MONEY)
 ENDED_UNPAID = values(orders.ENDED_UNPAID)
 HOLDS_STOCK = values(orders.HOLDS_STOCK)
 HOLDS_COUPON = values(orders.HOLDS_COUPON)
+REOPENABLE = values(orders.REOPENABLE)
 FULFILLING = values(orders.FULFILLING)
 PARTIALLY_REFUNDED = orders.OrderState.PARTIALLY_REFUNDED.value
 CLOSED = orders.OrderState.CLOSED.value
