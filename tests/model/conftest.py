@@ -21,6 +21,8 @@ from support.catalog import put, seed_catalog
 
 # Little stock, so that carts compete for it and expiry, late payments and re-holds matter.
 STOCK = {"SHIRT": 3, "BOOK": 2}
+# A coupon only one order can redeem, so that carts compete for it too (a decline, a retry, a late payment).
+COUPONS = {"LASTONE": {"percent_off": 50, "max_redemptions": 1}}
 ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
 
@@ -34,7 +36,8 @@ def root_conftest(config: pytest.Config) -> ModuleType:
 
 
 def seed(url: str) -> dict[str, int]:
-    """The test catalog with little stock, written through the admin API; returns the stock per SKU."""
+    """The test catalog with little stock and a scarce coupon, written through the admin API; returns the stock per
+    SKU."""
     engine = make_engine(url, pool_size=1)
     settings = Settings(database_url=url, bootstrap_admin_key=SecretStr(ADMIN_KEY))
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -42,6 +45,8 @@ def seed(url: str) -> dict[str, int]:
         seed_catalog(client, headers)
         for sku, on_hand in STOCK.items():
             put(client, headers, f"inventory/{sku}", {"on_hand": on_hand, "reason": "model stock"})
+        for code, coupon in COUPONS.items():
+            put(client, headers, f"coupons/{code}", coupon)
     with engine.connect() as conn:
         stock = {row.sku: row.on_hand for row in conn.execute(sa.select(inventory.c.sku, inventory.c.on_hand))}
     engine.dispose()  # a template database must have no connections when it is cloned

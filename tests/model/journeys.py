@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from checkout_engine.db.tables import payment_attempts, refunds
+from checkout_engine.db.tables import orders, payment_attempts, refunds
 from checkout_engine.invariants.model import ASKED_REFUNDS
 from support.checkout import ADDRESS
 
@@ -58,8 +58,8 @@ class CartRef:
         return self.keys[-1]
 
 
-def cart_with(client: TestClient, items: dict[str, int]) -> CartRef:
-    """A cart with whatever of ``items`` is still in stock, and a shipping address."""
+def cart_with(client: TestClient, items: dict[str, int], coupon: str | None = None) -> CartRef:
+    """A cart with whatever of ``items`` is still in stock, ``coupon`` (if any), and a shipping address."""
     created = client.post("/v1/carts", json={"currency": "EUR", "country": "DE"})
     assert created.status_code == 201, created.text
     cart_id = created.json()["id"]
@@ -68,6 +68,9 @@ def cart_with(client: TestClient, items: dict[str, int]) -> CartRef:
         assert answer.status_code == 200 or answer.json()["error"]["code"] == "insufficient_inventory", answer.text
     shipping = client.put(f"/v1/carts/{cart_id}/shipping", json={"address": ADDRESS, "method": "standard"})
     assert shipping.status_code == 200, shipping.text
+    if coupon is not None:  # its redemption is taken at checkout, if one is left then
+        applied = client.put(f"/v1/carts/{cart_id}/coupon", json={"code": coupon})
+        assert applied.status_code == 200, applied.text
     quote = client.get(f"/v1/carts/{cart_id}").json()["quote"]
     return CartRef(cart_id, quote["total"])
 
@@ -89,3 +92,10 @@ def refund_left(engine: Engine, order_id: str) -> int:
             )
         ).scalar_one()
     return int(attempt.amount_received - asked)
+
+
+def order_of(engine: Engine, cart: CartRef) -> str | None:
+    """The latest order made from the cart, as our books know it (its customer may not: the checkout died)."""
+    with engine.connect() as conn:
+        query = sa.select(orders.c.id).where(orders.c.cart_id == cart.id).order_by(orders.c.created_at.desc())
+        return conn.execute(query.limit(1)).scalar()

@@ -2,7 +2,8 @@
 
 "Settled" means: the provider settled its pending refunds (as it does by itself a moment later), every webhook it
 has for us was delivered (the dropped ones re-sent, as the provider's retries or a resend would), every checkout
-whose client went away was completed, and every job ran, retries included. Time is moved only as far as that
+whose client went away was completed, the worker's sweeps took what is overdue (a hold past its time, an
+authorization whose capture job is gone), and every job ran, retries included. Time is moved only as far as that
 needs (locks and retry delays run out); reservations do not expire and delayed payments stay processing: those
 are the model's own steps.
 """
@@ -17,6 +18,8 @@ from sqlalchemy import Engine
 from checkout_engine.checkout import completer
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import idempotency_keys, jobs, webhook_events
+from checkout_engine.orders import expiry
+from checkout_engine.payments import capture
 from model.world import World
 
 MAX_ROUNDS = 8  # each round delivers, completes and runs what the previous one made due
@@ -78,6 +81,7 @@ def settle(world: World) -> list[str]:
         work += world.sim.flush_webhooks()["attempted"]
         work += deliver_missing_events(world)
         work += complete_abandoned(world)
+        work += expiry.enqueue_expired(world.context) + capture.enqueue_uncaptured(world.context)
         work += world.worker.drain()
         work += make_retries_due(world.engine)
         if work == 0:

@@ -1,7 +1,7 @@
 """One Hypothesis example's world: a database of its own (cloned from the seeded template), the app in-process
 (``client``) and over real HTTP (``live``, for concurrent clients and the simulator's webhooks), a worker the model
-drives, and the shared simulator process, reset and told to deliver webhooks only when flushed; ``books`` lists its
-records for the invariants."""
+drives (and one that processes webhook events only), and the shared simulator process, reset and told to deliver
+webhooks only when flushed; ``books`` lists its records for the invariants."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from checkout_engine.jobs.registry import HANDLERS
 from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.settings import Settings
+from checkout_engine.webhooks import processor
+from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.live_server import serve_in_thread
 from support.pipeline import Pipeline
 from support.provider_sim_process import ProviderSimProcess
@@ -85,6 +87,8 @@ class World:
         self._exits.callback(self.books.close)
         self.context = JobContext(self.engine, self.settings, provider_factory=lambda: self.provider)
         self.worker = Worker(self.context, handlers=HANDLERS)
+        # Provider events processed while no other job runs: an authorization recorded, its capture still queued.
+        self.events_worker = Worker(self.context, handlers={PROCESS_WEBHOOK: processor.process})
         self.pipeline = Pipeline(sim, self.worker, api_url=self.live, secret=WEBHOOK_SECRET)
         self.admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
