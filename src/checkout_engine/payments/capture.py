@@ -28,8 +28,6 @@ from checkout_engine.payments.stop import stop_payment
 
 CAPTURE_PAYMENT = "capture_payment"
 VOID_AUTHORIZATION = "void_authorization"
-
-
 SWEEP_BATCH = 500
 
 
@@ -53,7 +51,7 @@ def enqueue_uncaptured(context: JobContext) -> int:
             .all()
         )
         latest = attempts.latest_for_orders(conn, list(authorized)) if authorized else {}
-        queued = sum(enqueue_capture(conn, attempt) for attempt in latest.values() if attempt.status == "authorized")
+        queued = sum(enqueue_capture(conn, attempt) for attempt in latest.values() if attempt.status == PaymentStatus.AUTHORIZED)
         uow.commit()
     return queued
 
