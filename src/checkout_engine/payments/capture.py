@@ -51,7 +51,8 @@ def enqueue_uncaptured(context: JobContext) -> int:
             .all()
         )
         latest = attempts.latest_for_orders(conn, list(authorized)) if authorized else {}
-        queued = sum(enqueue_capture(conn, attempt) for attempt in latest.values() if attempt.status == PaymentStatus.AUTHORIZED)
+        held = [attempt for attempt in latest.values() if attempt.status == PaymentStatus.AUTHORIZED]
+        queued = sum(enqueue_capture(conn, attempt) for attempt in held)
         uow.commit()
     return queued
 
