@@ -70,7 +70,8 @@ def cart_with(client: TestClient, items: dict[str, int], coupon: str | None = No
     assert shipping.status_code == 200, shipping.text
     if coupon is not None:  # its redemption is taken at checkout, if one is left then
         applied = client.put(f"/v1/carts/{cart_id}/coupon", json={"code": coupon})
-        assert applied.status_code == 200, applied.text
+        refused = applied.status_code == 422 and applied.json()["error"]["code"] == "invalid_coupon"
+        assert applied.status_code == 200 or refused, applied.text  # refused for a cart left empty (no stock)
     quote = client.get(f"/v1/carts/{cart_id}").json()["quote"]
     return CartRef(cart_id, quote["total"])
 

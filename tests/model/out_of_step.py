@@ -17,7 +17,10 @@ from model.settling import complete_abandoned
 
 # Past the 24 h the provider keeps an idempotency key (Stripe's rule, and the simulator's), and a little more.
 A_DAY_AND_AN_HOUR_SECONDS = 25 * 60 * 60
-# What a payment ends in: a slow worker's read of an earlier status must not bring it back.
+# What a payment ends in: a slow worker's read of an earlier status must not bring it back. (Only these: a decline
+# or a failed delayed payment is no end, Stripe lets the customer confirm the intent again, and the engine's
+# lifecycle, ``payments.attempts.MAY_BECOME``, lets the undecided statuses follow each other either way; a stale
+# ``processing`` read committed after a failure is written back.)
 ENDED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED})
 
 

@@ -17,12 +17,15 @@ from sqlalchemy import Engine
 
 from checkout_engine.checkout import completer
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import idempotency_keys, jobs, webhook_events
+from checkout_engine.db.tables import idempotency_keys, jobs, payment_attempts, refunds, webhook_events
 from checkout_engine.orders import expiry
 from checkout_engine.payments import capture
 from model.world import World
 
 MAX_ROUNDS = 8  # each round delivers, completes and runs what the previous one made due
+# Reconciliation "ten minutes on": past its thresholds (the pending sweep's 10 minutes, the 5 minutes after which an
+# open refund is submitted again and an unfinished event counts as stalled).
+TEN_MINUTES_ON = timedelta(minutes=11)
 
 
 def age_unfinished_keys(engine: Engine) -> int:
@@ -35,6 +38,19 @@ def age_unfinished_keys(engine: Engine) -> int:
             .values(locked_at=sa.case((idempotency_keys.c.lock_token.is_(None), None), else_=past), last_run_at=past)
         )
     return aged.rowcount
+
+
+def age_past_reconciliation_thresholds(engine: Engine) -> None:
+    """Our records so far age by ten minutes, as reconciliation sees them: every attempt (all alike, so that the
+    latest stays the latest), open refunds, and events not processed yet."""
+    earlier = sa.literal(TEN_MINUTES_ON, sa.Interval())
+    A, R, W = payment_attempts, refunds, webhook_events
+    with engine.begin() as conn:
+        conn.execute(A.update().values(created_at=A.c.created_at - earlier))
+        open_refunds = R.c.status.in_(["requested", "pending"])
+        conn.execute(R.update().where(open_refunds).values(updated_at=R.c.updated_at - earlier))
+        unfinished = W.c.status.not_in(["processed", "ignored"])
+        conn.execute(W.update().where(unfinished).values(last_received_at=W.c.last_received_at - earlier))
 
 
 def complete_abandoned(world: World) -> int:

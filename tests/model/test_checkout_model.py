@@ -1,13 +1,13 @@
 """A property-based model of checkout: Hypothesis drives random journeys through the real product (the API
 in-process and over HTTP, the worker, reconciliation, expiry) on PostgreSQL against the simulator process —
 carts (with a coupon only one order can redeem), checkouts with reused and concurrent idempotency keys, every test
-payment method, automatic and manual capture, webhooks delivered late, twice, out of order, never, or processed
-before the checkout records its intent, expiries (before or after the sweep comes), refunds (partial, full,
-concurrent), provider faults, processes dying mid-checkout, reviews, cancels racing a payment, captures that die
-or are refused (``model.staff``), the provider's clock a day ahead, and slow workers committing old reads
-(``model.out_of_step``) — and checks the money invariants (``model.invariants``: the ones the chaos run checks
-too) against the database and the provider's own records after every step, exactly so after a step that lets
-everything due happen (``model.settling``).
+payment method, manual capture (``model.strategies.CAPTURE``), webhooks delivered late, twice, out of order,
+never, or processed before the checkout records its intent, expiries (before or after the sweep comes), refunds
+(partial, full, concurrent), provider faults, processes dying mid-checkout, reviews, cancels racing a payment,
+captures that die or are refused (``model.staff``), the provider's clock a day ahead, and slow workers committing
+old reads (``model.out_of_step``) — and checks the money invariants (``model.invariants``: the ones the chaos run
+checks too) against the database and the provider's own records after every step, exactly so after a step that
+lets everything due happen (``model.settling``).
 
 Each example gets a database of its own (cloned from a seeded template) and a reset simulator.
 
@@ -29,7 +29,6 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule, run_state_machine_as_test
@@ -38,16 +37,16 @@ from checkout_engine.checkout import service
 from checkout_engine.checkout.intent_phase import INTENT_CREATED
 from checkout_engine.checkout.model import ORDER_CREATED, Hooks
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import inventory_reservations, orders, payment_attempts, refunds, webhook_events
+from checkout_engine.db.tables import inventory_reservations, orders
 from checkout_engine.jobs.worker import Worker
 from checkout_engine.orders import expiry
 from checkout_engine.payments import capture
 from checkout_engine.reconciliation.service import reconcile
 from model import invariants
-from model.journeys import CartRef, new_key, order_of, refund_left
+from model.journeys import CartRef, OrderRef, new_key, order_of, refund_left
 from model.machine import MAX_CARTS, carts
 from model.out_of_step import OutOfStep
-from model.settling import age_unfinished_keys, complete_abandoned, settle
+from model.settling import age_past_reconciliation_thresholds, age_unfinished_keys, complete_abandoned, settle
 from model.staff import BackOffice
 from model.strategies import (
     CAPTURE,
@@ -71,9 +70,6 @@ from support.provider_sim_process import ProviderSimProcess, SimControlError
 
 MODEL_EXAMPLES = 10
 MODEL_STEPS = 20
-# Reconciliation "ten minutes on": what we recorded so far is past its thresholds (the pending sweep's 10 minutes,
-# the 5 of a refund's resubmission and of a stalled event).
-TEN_MINUTES_ON = timedelta(minutes=11)
 
 
 def model_settings() -> settings:
@@ -219,28 +215,33 @@ class CheckoutModel(BackOffice, OutOfStep):
         order.attempt_keys.append(key_used)
         if how == "over the API":
             answer = self.calls.post(order.attempts_path, key_used, headers={"X-Order-Token": order.token})
-            status, body = answer.status_code, answer.json()
+            made = answer.json() if answer.status_code == 201 else None
         else:
-            world = self.world
-            outcome = self.calls.in_process(
-                order.attempts_path,
-                key_used,
-                None,
-                lambda: service.new_payment_attempt(
-                    world.engine,
-                    world.provider,
-                    world.settings,
-                    order_id=order.id,
-                    order_token=order.token,
-                    key=key_used,
-                    hooks=self._events_first(),
-                ),
-            )
-            status, body = (outcome.status, outcome.body) if outcome else (0, {})
-        if status == 201:
-            order.saw_payment(body)
+            made = self._retry_with_events_first(order, key_used)
+        if made is not None:
+            order.saw_payment(made)
             if pays_with:
-                self._pay(body["payment"]["provider_payment_id"], pays_with)
+                self._pay(made["payment"]["provider_payment_id"], pays_with)
+
+    def _retry_with_events_first(self, order: OrderRef, key: str) -> dict[str, Any] | None:
+        """The new attempt carried out by the service itself, its intent's events processed before it records
+        the intent; its answer if it made one (201)."""
+        world = self.world
+        outcome = self.calls.in_process(
+            order.attempts_path,
+            key,
+            None,
+            lambda: service.new_payment_attempt(
+                world.engine,
+                world.provider,
+                world.settings,
+                order_id=order.id,
+                order_token=order.token,
+                key=key,
+                hooks=self._events_first(),
+            ),
+        )
+        return outcome.body if outcome is not None and outcome.status == 201 else None
 
     @rule(cart=carts)
     def operator_cancels(self, cart: CartRef) -> None:
@@ -326,19 +327,6 @@ class CheckoutModel(BackOffice, OutOfStep):
         else:
             age_unfinished_keys(self.world.engine)
 
-    def _ten_minutes_on(self) -> None:
-        """Our records so far age past reconciliation's thresholds: attempts (all alike, so that the latest stays
-        the latest) past the pending sweep's, open refunds past their resubmission's, unfinished events past
-        their stall's."""
-        earlier = sa.literal(TEN_MINUTES_ON, sa.Interval())
-        with self.world.engine.begin() as conn:
-            A, R, W = payment_attempts, refunds, webhook_events
-            conn.execute(A.update().values(created_at=A.c.created_at - earlier))
-            open_refunds = R.c.status.in_(["requested", "pending"])
-            conn.execute(R.update().where(open_refunds).values(updated_at=R.c.updated_at - earlier))
-            unfinished = W.c.status.not_in(["processed", "ignored"])
-            conn.execute(W.update().where(unfinished).values(last_received_at=W.c.last_received_at - earlier))
-
     @rule(when=st.sampled_from(["over the last hour", "ten minutes on, since a run just now"]))
     def reconciliation_runs(self, when: str = "over the last hour") -> None:
         """Over the provider's records of the last hour; or ten minutes on, since a run that just finished (so
@@ -346,7 +334,7 @@ class CheckoutModel(BackOffice, OutOfStep):
         sweep's threshold, open refunds are submitted again, stalled events are queued again."""
         since = utcnow() - timedelta(hours=1)
         if when != "over the last hour":
-            self._ten_minutes_on()
+            age_past_reconciliation_thresholds(self.world.engine)
             since = utcnow()
         summary = reconcile(self.world.engine, self.world.provider, self.world.settings, trigger="model", since=since)
         assert summary.error is None, summary.error
