@@ -34,11 +34,7 @@ HOW = st.sampled_from(
 # How a new payment attempt is asked for: over the API, or with the provider's events about its new intent
 # processed before the request records it.
 RETRY_HOW = st.sampled_from(["over the API", "with its events processed first"])
-# Manual capture is drawn again once the engine can authorize a declined order: a payment_failed order whose intent
-# is confirmed again and authorized is judged AUTHORIZE, but the state machine has no payment_failed ->
-# payment_authorized (the journey is pinned, xfail, in test_replayed_journeys). Until then only the pinned
-# journeys capture manually: a decline and a second try of its intent are common in random journeys.
-CAPTURE = st.sampled_from(["automatic"])
+CAPTURE = st.sampled_from(["automatic", "manual"])
 KEY_CHOICES = st.sampled_from(["new", "again"])  # a new Idempotency-Key, or the last one used for the same thing
 TOTALS = st.sampled_from([None, "right", 1])  # the expected_total sent with a checkout: none, the quote's, stale
 TABS = st.sampled_from(["latest", "oldest", "all, newest first", "all, oldest first"])

@@ -329,18 +329,12 @@ def test_a_checkout_retried_after_a_crash_and_a_lapsed_hold_gets_the_intent_made
         state.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine: payments.truth judges AUTHORIZE for a payment_failed order, orders.model.TRANSITIONS has no "
-    "payment_failed -> payment_authorized; the webhook job dies on InvalidTransition, the authorization is never "
-    "captured. Once fixed: drop this mark and draw manual capture again (model.strategies.CAPTURE).",
-)
 def test_a_declined_order_whose_intent_is_authorized_after_all_is_captured(state: CheckoutModel) -> None:
     """Found by the model (long profile, manual capture): a declined order's intent is confirmed again with a good
-    card and authorized. Its ``amount_capturable_updated`` event cannot move the order out of ``payment_failed``;
-    the job processing it dies, and the attempt says failed while the provider holds an authorization
-    (``attempts_match_intents``, ``webhook_events_settled``, ``webhook_jobs_repaired``)."""
+    card and authorized. Its ``amount_capturable_updated`` event could not move the order out of ``payment_failed``
+    (no such transition); the job processing it died, and the attempt said failed while the provider held an
+    authorization (``attempts_match_intents``, ``webhook_events_settled``, ``webhook_jobs_repaired``). Fixed by
+    ``payment_failed -> payment_authorized`` in the state machine."""
     try:
         state.the_shop_captures(method="manual")
         state.money_invariants_hold()

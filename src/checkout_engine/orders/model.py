@@ -5,6 +5,8 @@
 - ``payment_pending -> cancelled``: a customer or operator abandons an unpaid order.
 - ``payment_authorized -> expired``: an authorization that was never captured lapses at the provider.
 - ``capture_failed -> paid | cancelled``: a capture retried successfully, or the authorization released.
+- ``payment_failed -> payment_authorized``: a declined intent confirmed again with a good card, under manual
+  capture, is authorized like any other (the customer may retry a decline).
 - ``payment_failed -> paid`` and ``expired -> paid``: the provider's truth wins over our timeline; a success
   that arrives late (after a decline of an earlier attempt, or after expiry) still makes the order paid.
 - ``payment_failed -> expired``: an order nobody retried paying lapses like any unpaid order.
@@ -59,7 +61,7 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.PARTIALLY_FULFILLED: frozenset({S.FULFILLED, S.PARTIALLY_REFUNDED, S.REFUNDED, S.CANCELLED_WITH_REFUND}),
     S.FULFILLED: frozenset({S.REFUNDED, S.PARTIALLY_REFUNDED, S.CLOSED}),
     S.PARTIALLY_REFUNDED: frozenset({S.FULFILLMENT_PENDING, S.REFUNDED, S.CLOSED}),
-    S.PAYMENT_FAILED: frozenset({S.PAYMENT_PENDING, S.PAID, S.EXPIRED, S.CANCELLED}),
+    S.PAYMENT_FAILED: frozenset({S.PAYMENT_PENDING, S.PAYMENT_AUTHORIZED, S.PAID, S.EXPIRED, S.CANCELLED}),
     S.EXPIRED: frozenset({S.PAYMENT_PENDING, S.PAID, S.CANCELLED}),
     S.CANCELLED: frozenset({S.PAID}),
     S.REFUNDED: frozenset({S.CLOSED}),
