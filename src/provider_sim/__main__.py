@@ -23,6 +23,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=int(env.get("PROVIDER_SIM_SETTLE_DELAY_MS") or DEFAULT_SETTLE_DELAY_MS),
         help="how long pm_delayed_* payments stay processing before they settle",
     )
+    parser.add_argument(
+        "--journal-dir",
+        default=env.get("PROVIDER_SIM_JOURNAL") or None,
+        help="write every /v1 request and answer, one JSON line each, to a file in this directory",
+    )
     return parser.parse_args(argv)
 
 
@@ -34,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         webhook_url=args.webhook_url,
         webhook_secret=args.webhook_secret,
         settle_delay_ms=args.settle_delay_ms,
+        journal_dir=args.journal_dir,
     )
 
 

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from provider_sim.config import SimConfig
 from provider_sim.errors import resource_missing, unrecognized_url
 from provider_sim.ids import new_id
+from provider_sim.journal import Journal
 from provider_sim.pipeline import Endpoint, encode, handle, json_response
 from provider_sim.sim_api import sim_routes
 from provider_sim.state import SimState
@@ -63,6 +65,7 @@ def create_app(config: SimConfig | None = None) -> Starlette:
     routes += sim_routes()
     routes.append(Route("/v1/{rest:path}", _unrecognized, methods=_ALL_METHODS))
     routes.append(Route("/_sim/{rest:path}", _unknown_control, methods=_ALL_METHODS))
-    app = Starlette(routes=routes, lifespan=_lifespan(state))
+    journal = [Middleware(Journal, directory=state.config.journal_dir)] if state.config.journal_dir else []
+    app = Starlette(routes=routes, middleware=journal, lifespan=_lifespan(state))
     app.state.sim = state
     return app

@@ -28,3 +28,5 @@ class SimConfig:
     # How long a `timeout_after_commit` fault keeps a connection open if the client never gives up.
     hold_cap_seconds: float = 120.0
     api_version: str = API_VERSION
+    # A directory for the record of every `/v1` exchange (see journal.py); None records nothing.
+    journal_dir: str | None = None

@@ -17,6 +17,7 @@ def serve(
     webhook_url: str | None,
     webhook_secret: str | None,
     settle_delay_ms: int,
+    journal_dir: str | None = None,
 ) -> None:
     """Serves until interrupted. Without a webhook secret one is generated and printed (as `stripe listen`
     does), so the receiving side can be configured with it."""
@@ -24,6 +25,7 @@ def serve(
         webhook_url=webhook_url or None,
         webhook_secret=webhook_secret or generated_webhook_secret(),
         settle_delay_ms=settle_delay_ms,
+        journal_dir=journal_dir,
     )
     print(
         f"provider_sim listening on http://{host}:{port} "
