@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     stripe_publishable_key: str | None = None
     # A comma-separated list, so a new secret can be added before the old one is retired.
     stripe_webhook_secret: SecretStr | None = None
+    # The payment methods an intent offers: Stripe's type names, comma-separated, or ``automatic`` for those
+    # enabled in the Stripe dashboard (redirecting ones only when there is a return URL to come back to).
+    stripe_payment_methods: str = Field(default="card", pattern=r"^[a-z_]+(,[a-z_]+)*$")
+    # Where a redirect (a bank's page, 3-D Secure outside Stripe.js) brings the customer back to.
+    stripe_return_url: str | None = None
 
     bootstrap_admin_key: SecretStr | None = None
     # Signs dashboard session cookies; without it logins last one process (set it when running several).

@@ -36,6 +36,7 @@ from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.capture import enqueue_void
 from checkout_engine.payments.model import IntentRequest, ProviderPayment, ProviderRejected
 from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.payments.stop import MONEY_MOVED, stop_payment
 
 INTENT_CREATED = "intent_created"
@@ -177,7 +178,7 @@ def _stop_earlier_attempts(
         ]
     if not earlier:
         return False, None
-    stopped = [(a, stop_payment(provider, a)) for a in earlier]
+    stopped = [(a, stop_payment(provider, ProviderKeys(engine), a)) for a in earlier]
     with UnitOfWork(engine) as uow:
         for earlier_attempt, payment in stopped:
             attempts.record_provider_state(uow.connection, earlier_attempt, payment)

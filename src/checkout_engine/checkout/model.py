@@ -26,6 +26,12 @@ class InvalidTotal(Invalid):
     code = "invalid_total"
 
 
+class AmountTooSmall(Invalid):
+    """Below the smallest charge the payment provider takes in the currency: it would refuse the intent."""
+
+    code = "amount_too_small"
+
+
 class PriceChanged(Conflict):
     code = "price_changed"
 

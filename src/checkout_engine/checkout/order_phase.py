@@ -3,6 +3,7 @@ payment attempt row. Either all of it commits with the recovery point, or none o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from checkout_engine.cart.model import CartStatus
 from checkout_engine.catalog import redemptions
 from checkout_engine.catalog import repository as catalog
 from checkout_engine.checkout.model import (
+    AmountTooSmall,
     CartAlreadyCheckedOut,
     CartEmpty,
     InvalidTotal,
@@ -34,7 +36,7 @@ from checkout_engine.pricing.snapshot import freeze, quote_payload
 from checkout_engine.settings import Settings
 
 
-def _check_quote(quote: Quote, expected_total: int | None) -> None:
+def _check_quote(quote: Quote, expected_total: int | None, *, minimum_charge: int) -> None:
     if quote.unavailable:
         raise ItemsUnavailable(
             "Some items can no longer be bought; remove them and try again.", details={"skus": list(quote.unavailable)}
@@ -45,6 +47,11 @@ def _check_quote(quote: Quote, expected_total: int | None) -> None:
         raise ShippingRequired("Choose a shipping address and method before checking out.")
     if quote.total <= 0:
         raise InvalidTotal("The order total must be greater than zero.", details={"total": quote.total})
+    if quote.total < minimum_charge:
+        raise AmountTooSmall(
+            f"The order total is below the smallest payment accepted in {quote.currency}.",
+            details={"total": quote.total, "currency": quote.currency, "minimum": minimum_charge},
+        )
     if expected_total is not None and expected_total != quote.total:
         raise PriceChanged(
             "The price changed since it was shown; review the new total.",
@@ -53,8 +60,14 @@ def _check_quote(quote: Quote, expected_total: int | None) -> None:
 
 
 def create_order(
-    uow: UnitOfWork, *, cart_id: str, expected_total: int | None, settings: Settings
+    uow: UnitOfWork,
+    *,
+    cart_id: str,
+    expected_total: int | None,
+    settings: Settings,
+    minimum_charge: Callable[[str], int],
 ) -> tuple[dict[str, Any], PaymentAttempt]:
+    """``minimum_charge``: the provider's smallest payment by currency, so a total it would refuse holds nothing."""
     conn = uow.connection
     cart = carts.get_cart(uow, cart_id, for_update=True)  # one checkout per cart at a time
     if cart.status is CartStatus.FROZEN:
@@ -63,7 +76,7 @@ def create_order(
             "This cart has already been checked out.", details={"order_id": existing.id if existing else None}
         )
     quote = quote_cart(conn, cart)
-    _check_quote(quote, expected_total)
+    _check_quote(quote, expected_total, minimum_charge=minimum_charge(quote.currency))
     carts_repo.update_cart(conn, cart.id, status=CartStatus.FROZEN.value)
     address = cart.shipping_address.as_dict() if cart.shipping_address and quote.needs_shipping else None
     expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)

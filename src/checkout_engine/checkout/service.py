@@ -50,7 +50,7 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
         failure: Exception | None = None
         with UnitOfWork(engine) as uow:
             try:
-                data, attempt = _first_phase(uow, claimed, settings)
+                data, attempt = _first_phase(uow, claimed, settings, provider)
                 claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
                 uow.commit()
             except Exception as error:  # handled below, once the failed transaction has let go of its connection
@@ -77,11 +77,17 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
     )
 
 
-def _first_phase(uow: UnitOfWork, claimed: Claimed, settings: Settings) -> tuple[dict[str, object], PaymentAttempt]:
+def _first_phase(
+    uow: UnitOfWork, claimed: Claimed, settings: Settings, provider: PaymentProvider
+) -> tuple[dict[str, object], PaymentAttempt]:
     params = claimed.record.request_params
     if "cart_id" in params:
         return order_phase.create_order(
-            uow, cart_id=params["cart_id"], expected_total=params.get("expected_total"), settings=settings
+            uow,
+            cart_id=params["cart_id"],
+            expected_total=params.get("expected_total"),
+            settings=settings,
+            minimum_charge=provider.minimum_charge,
         )
     return order_phase.reopen_order(uow, order_id=params["order_id"], settings=settings)
 

@@ -22,6 +22,7 @@ from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import ENDED_UNPAID, EXPIRABLE, Order, OrderState
 from checkout_engine.payments import attempts
+from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.payments.stop import MONEY_MOVED, stop_payment
 
 EXPIRE_ORDER = "expire_order"
@@ -60,7 +61,10 @@ def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
         return
     release = order.state is OrderState.CAPTURE_FAILED
     has_intent = attempt is not None and attempt.provider_payment_id is not None
-    payment = stop_payment(context.provider, attempt, release_authorization=release) if attempt and has_intent else None
+    keys = ProviderKeys(context.engine)
+    payment = (
+        stop_payment(context.provider, keys, attempt, release_authorization=release) if attempt and has_intent else None
+    )
     with UnitOfWork(context.engine) as uow:
         conn = uow.connection
         current = orders.get_order(uow, order_id)

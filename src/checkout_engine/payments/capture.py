@@ -1,5 +1,5 @@
 """Capturing an authorization (manual capture) and voiding one that arrived for an order that already ended, as
-idempotent jobs with provider keys derived from the attempt."""
+idempotent jobs with provider keys kept beside the attempt (provider_keys)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,11 @@ from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
-from checkout_engine.payments.model import (
-    PaymentStatus,
-    ProviderRejected,
-    ProviderUnavailable,
-    provider_idempotency_key,
-)
+from checkout_engine.payments.model import PaymentStatus, ProviderRejected, ProviderUnavailable
+from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.payments.stop import stop_payment
 
+CAPTURE = "capture"
 CAPTURE_PAYMENT = "capture_payment"
 VOID_AUTHORIZATION = "void_authorization"
 SWEEP_BATCH = 500
@@ -74,22 +71,15 @@ def capture(context: JobContext, payload: dict[str, Any]) -> None:
     with UnitOfWork(context.engine) as uow:
         if orders.get_order(uow, attempt.order_id).state is not OrderState.PAYMENT_AUTHORIZED:
             return  # cancelled or expired meanwhile: the money must not be taken (a void job releases it)
+    keys = ProviderKeys(context.engine)
+    key = keys.current(CAPTURE, attempt.id)
     try:
-        payment = context.provider.capture(
-            attempt.provider_payment_id, amount=None, idempotency_key=provider_idempotency_key("capture", attempt.id)
-        )
+        payment = context.provider.capture(attempt.provider_payment_id, amount=None, idempotency_key=key)
     except ProviderUnavailable as error:
         raise RetryLater(error.message) from error
     except ProviderRejected as error:
-        with UnitOfWork(context.engine) as uow:
-            order = orders.get_order(uow, attempt.order_id)
-            current = context.provider.retrieve(attempt.provider_payment_id)
-            attempts.record_provider_state(uow.connection, attempt, current)
-            if current.status is not PaymentStatus.SUCCEEDED and order.state is OrderState.PAYMENT_AUTHORIZED:
-                orders.transition(
-                    uow, order, OrderState.CAPTURE_FAILED, reason=f"capture refused: {error.message}", actor="worker"
-                )
-            uow.commit()
+        keys.spend(key, because=error.message)  # the provider keeps the refusal under it: the key is done
+        _refused(context, attempt, error)
         return
     with UnitOfWork(context.engine) as uow:
         attempts.record_provider_state(uow.connection, attempt, payment)
@@ -99,6 +89,26 @@ def capture(context: JobContext, payload: dict[str, Any]) -> None:
                 uow, order, OrderState.PAID, reason="payment_captured", actor="worker", provider_event_id=payment.id
             )
             effects.apply(uow, order, settings=context.settings)
+        uow.commit()
+
+
+def _refused(context: JobContext, attempt: PaymentAttempt, error: ProviderRejected) -> None:
+    """A refusal given fresh is the provider's word on the authorization now: the capture failed. One replayed from
+    an earlier call (made too early, say) speaks of the intent as it was then: if it is still capturable, the job
+    tries again, under the new key, after reading the order again."""
+    assert attempt.provider_payment_id is not None
+    current = context.provider.retrieve(attempt.provider_payment_id)
+    with UnitOfWork(context.engine) as uow:
+        order = orders.get_order(uow, attempt.order_id)
+        attempts.record_provider_state(uow.connection, attempt, current)
+        still_capturable = current.status is PaymentStatus.AUTHORIZED
+        if error.replayed and still_capturable:
+            uow.commit()
+            raise RetryLater(f"an earlier refusal was replayed ({error.message}); capturing under a new key")
+        if current.status is not PaymentStatus.SUCCEEDED and order.state is OrderState.PAYMENT_AUTHORIZED:
+            orders.transition(
+                uow, order, OrderState.CAPTURE_FAILED, reason=f"capture refused: {error.message}", actor="worker"
+            )
         uow.commit()
 
 
@@ -114,7 +124,7 @@ def void(context: JobContext, payload: dict[str, Any]) -> None:
             if found is None:
                 return
             attempt = replace(attempt, provider_payment_id=found.id)
-        payment = stop_payment(context.provider, attempt, release_authorization=True)
+        payment = stop_payment(context.provider, ProviderKeys(context.engine), attempt, release_authorization=True)
     except ProviderUnavailable as error:
         raise RetryLater(error.message) from error
     with UnitOfWork(context.engine) as uow:

@@ -23,4 +23,6 @@ def build_provider(settings: Settings) -> PaymentProvider:
         webhook_secrets=settings.webhook_secrets(),
         webhook_tolerance_seconds=settings.webhook_tolerance_seconds,
         timeout_seconds=settings.provider_timeout_seconds,
+        payment_methods=settings.stripe_payment_methods.split(","),
+        return_url=settings.stripe_return_url,
     )

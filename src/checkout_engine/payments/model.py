@@ -115,10 +115,25 @@ class PaymentDeclined(ProviderError):
         self.payment_id = payment_id
 
 
+class ProviderKeyInUse(ProviderUnavailable):
+    """Another request with the same idempotency key is still running at the provider: ask again after a pause,
+    when it has an answer to replay."""
+
+    code = "provider_idempotency_key_in_use"
+
+
 class ProviderRejected(ProviderError):
-    """The provider says the request itself is wrong (over-refund, bad state, idempotency key reused)."""
+    """The provider refused the request (over-refund, bad state, a key reused with other parameters). The refusal
+    is stored under the key: ``replayed`` says whether this is that stored answer given again, a verdict on the
+    state the provider saw back then rather than now."""
 
     code = "provider_rejected"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None, replayed: bool = False
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.replayed = replayed
 
 
 class ProviderMisconfigured(ProviderError):

@@ -12,6 +12,10 @@ from checkout_engine.payments.model import EventPage, IntentRequest, ProviderEve
 class PaymentProvider(Protocol):
     name: str
 
+    def minimum_charge(self, currency: str) -> int:
+        """The smallest amount (minor units) the provider takes in this currency."""
+        ...
+
     def create_intent(self, request: IntentRequest) -> ProviderPayment:
         """Create (or, with the same idempotency key, get back) the intent. After a timeout it looks the intent
         up by ``request.reference`` instead of creating another; raises ``ProviderUnavailable`` if still unsure."""

@@ -27,13 +27,14 @@ from checkout_engine.payments.model import (
     ProviderRejected,
     ProviderUnavailable,
     RefundStatus,
-    provider_idempotency_key,
 )
+from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.refunds import repository as repo
 from checkout_engine.refunds.repository import Refund
 from checkout_engine.settings import Settings
 
 SUBMIT_REFUND = "submit_refund"
+REFUND = "refund"  # the operation our refund keys are kept under
 S = OrderState
 
 
@@ -189,19 +190,26 @@ def submit(context: JobContext, payload: dict[str, Any]) -> None:
     if refund.status in ("succeeded", "failed", "canceled"):
         return
     provider = context.provider
+    keys = ProviderKeys(context.engine)
+    key: str | None = None
     try:
         found = _find_at_provider(context, refund, attempt.provider_payment_id)
         if found is not None:  # made before (an earlier try got through, or we follow it): never a second one
             if refund.provider_refund_id is None:
                 REPEATED_OPERATIONS.labels(operation="refund").inc()
         else:
+            key = keys.current(REFUND, refund.id)
             found = provider.refund(
                 attempt.provider_payment_id,
                 amount=refund.amount,
-                idempotency_key=provider_idempotency_key("refund", refund.id),
+                idempotency_key=key,
                 metadata={"refund_id": refund.id, "order_id": refund.order_id},
             )
     except ProviderRejected as error:
+        if key is not None:
+            keys.spend(key, because=error.message)  # the provider keeps the refusal under it: the key is done
+        if error.replayed:  # an earlier call's refusal, about the payment as it was: asked again, looking first
+            raise RetryLater(f"an earlier refusal was replayed ({error.message}); refunding under a new key") from error
         with UnitOfWork(context.engine) as uow:
             repo.update(uow.connection, refund, status="failed", error=error.message)
             order = orders.get_order(uow, refund.order_id)

@@ -23,6 +23,7 @@ from checkout_engine.db.tables.checkout import (
     idempotency_keys,
     inventory_reservations,
     payment_attempts,
+    provider_keys,
 )
 from checkout_engine.db.tables.jobs import jobs, sweeps
 from checkout_engine.db.tables.metadata import metadata
@@ -48,6 +49,7 @@ __all__ = [
     "pricing_snapshots",
     "product_prices",
     "products",
+    "provider_keys",
     "receipts",
     "reconciliation_findings",
     "reconciliation_runs",

@@ -79,3 +79,18 @@ payment_attempts = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("provider", "provider_payment_id", name="uq_payment_attempts_provider_payment"),
 )
+
+# The idempotency key each provider operation on one of our records (a capture or a cancel of an attempt, a refund)
+# is sent with. The provider stores a refusal under its key and replays it for a day, so a key that met one is spent
+# and the next try of the operation, decided afresh, goes out under the next generation's key. Append-only.
+provider_keys = sa.Table(
+    "provider_keys",
+    metadata,
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("operation", sa.String(32), primary_key=True),
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("spent_at", UtcDateTime),
+    sa.Column("spent_because", sa.String(255)),
+)

@@ -5,37 +5,42 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar
 
 import requests
 import requests.adapters
 import requests.utils
 import stripe
 
-from checkout_engine.observability.metrics import PROVIDER_ERRORS, PROVIDER_RETRIES, PROVIDER_SECONDS
+from checkout_engine.observability.metrics import PROVIDER_RETRIES
 from checkout_engine.payments.model import (
     EventPage,
     IntentRequest,
-    PaymentDeclined,
     PaymentStatus,
-    ProviderError,
     ProviderEvent,
-    ProviderMisconfigured,
+    ProviderKeyInUse,
     ProviderPayment,
     ProviderRefund,
-    ProviderRejected,
     ProviderUnavailable,
     RefundStatus,
 )
+from checkout_engine.payments.providers.stripe_amounts import minimum_charge
+from checkout_engine.payments.providers.stripe_errors import translated_errors
 from checkout_engine.webhooks.signature import verify_signature
+
+T = TypeVar("T")
+# The API version every request is made at and every object is read in: the one the pinned ``stripe`` library
+# (constraints.txt) is generated for. Moving it is a deliberate change, tested against the simulator.
+API_VERSION = "2026-10-28.endive"
 
 REQUEST_TIMEOUT_SECONDS = 10.0  # long enough for 3-D Secure lookups, short enough to free a worker
 POOL_CONNECTIONS = 64  # about the API's thread pool: a busier pool would open and drop connections
 # Intents are looked up among those created shortly before the attempt began: clocks may disagree a little.
 LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
+# Another request with the same key is still running at Stripe: its answer will be replayed to us after it ends.
+KEY_IN_USE_PAUSES_SECONDS = (0.5, 1.0, 2.0)
 
 STATUS = {
     "requires_payment_method": PaymentStatus.PENDING,
@@ -98,55 +103,6 @@ def to_event(data: dict[str, Any]) -> ProviderEvent:
     )
 
 
-@contextmanager
-def translated_errors(operation: str) -> Iterator[None]:
-    """Stripe's exceptions become ours, so nothing above this module knows which provider it talks to; every call
-    is timed and every failure counted by its kind."""
-    started = time.perf_counter()
-    try:
-        yield
-    except stripe.StripeError as error:
-        PROVIDER_ERRORS.labels(operation=operation, kind=_error_kind(error)).inc()
-        raise _translated(error) from error
-    finally:
-        PROVIDER_SECONDS.labels(operation=operation).observe(time.perf_counter() - started)
-
-
-def _error_kind(error: stripe.StripeError) -> str:
-    if isinstance(error, stripe.APIConnectionError):
-        return "timeout_or_connection"
-    if isinstance(error, stripe.CardError):
-        return "declined"
-    return type(error).__name__
-
-
-def _translated(error: stripe.StripeError) -> ProviderError:
-    if isinstance(error, stripe.CardError):
-        body: dict[str, Any] = cast(dict[str, Any], error.json_body or {}).get("error", {})
-        intent = body.get("payment_intent") or {}
-        return PaymentDeclined(
-            error.user_message or "The card was declined.",
-            decline_code=body.get("decline_code") or error.code,
-            payment_id=intent.get("id"),
-        )
-    if isinstance(error, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError):
-        return ProviderUnavailable(
-            f"The payment provider did not answer: {type(error).__name__}.",
-            details={"provider_error": type(error).__name__},
-        )
-    if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
-        return ProviderMisconfigured("The payment provider refused our credentials.")
-    if isinstance(error, stripe.IdempotencyError):
-        # Our keys are derived from our records, so a clash means another execution of the same operation is in
-        # flight at the provider: try again later, when it has a stored answer to replay.
-        return ProviderUnavailable(str(error.user_message or error), code="provider_idempotency_conflict")
-    if isinstance(error, stripe.InvalidRequestError):
-        return ProviderRejected(
-            str(error.user_message or error), details={"provider_code": error.code, "param": error.param}
-        )
-    return ProviderError(f"The payment provider failed: {type(error).__name__}.")
-
-
 def _session_for(api_base: str) -> requests.Session:
     """One keep-alive pool shared by the process's threads. The environment's proxy settings are read once here,
     not on every call (requests would otherwise rescan the environment per request)."""
@@ -170,15 +126,43 @@ class StripeProvider:
         webhook_secrets: list[str],
         webhook_tolerance_seconds: int,
         timeout_seconds: float = REQUEST_TIMEOUT_SECONDS,
+        payment_methods: list[str] | None = None,
+        return_url: str | None = None,
     ) -> None:
         self._client = stripe.StripeClient(
             secret_key,
+            stripe_version=API_VERSION,
             base_addresses={"api": api_base},
             max_network_retries=0,  # retries are ours: after a timeout we look before we leap
             http_client=stripe.RequestsClient(timeout=timeout_seconds, session=_session_for(api_base)),
         )
         self._webhook_secrets = webhook_secrets
         self._tolerance = webhook_tolerance_seconds
+        self._payment_methods = payment_methods or ["card"]
+        self._return_url = return_url
+
+    def minimum_charge(self, currency: str) -> int:
+        return minimum_charge(currency)
+
+    def _payment_method_settings(self) -> dict[str, Any]:
+        """Said on every intent, never left to the account's defaults: without it Stripe turns on automatic
+        payment methods, and then refuses a confirmation that has no return URL."""
+        if self._payment_methods != ["automatic"]:
+            return {"payment_method_types": self._payment_methods}
+        redirects = "always" if self._return_url else "never"
+        return {"automatic_payment_methods": {"enabled": True, "allow_redirects": redirects}}
+
+    def _send(self, operation: str, call: Callable[[], T]) -> T:
+        """One call under its idempotency key; while another request holds the key at Stripe, ask again after a
+        pause (its answer is then replayed to us), and after the last pause give up as unavailable."""
+        for pause in KEY_IN_USE_PAUSES_SECONDS:
+            try:
+                with translated_errors(operation):
+                    return call()
+            except ProviderKeyInUse:
+                time.sleep(pause)
+        with translated_errors(operation):
+            return call()
 
     def create_intent(self, request: IntentRequest) -> ProviderPayment:
         params: Any = {
@@ -186,14 +170,16 @@ class StripeProvider:
             "currency": request.currency.lower(),
             "metadata": {**request.metadata, "payment_attempt_id": request.reference},
             "capture_method": "manual" if request.manual_capture else "automatic",
+            **self._payment_method_settings(),
         }
         started = request.not_before or datetime.now(UTC)
         try:
-            with translated_errors("create_intent"):
-                intent = self._client.v1.payment_intents.create(
-                    params=params,
-                    options={"idempotency_key": request.idempotency_key},
-                )
+            intent = self._send(
+                "create_intent",
+                lambda: self._client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": request.idempotency_key}
+                ),
+            )
             return to_payment(intent.to_dict())
         except ProviderUnavailable:
             PROVIDER_RETRIES.inc()
@@ -217,33 +203,37 @@ class StripeProvider:
             return to_payment(self._client.v1.payment_intents.retrieve(payment_id).to_dict())
 
     def confirm(self, payment_id: str, *, payment_method: str) -> ProviderPayment:
+        params: Any = {"payment_method": payment_method}
+        if self._return_url:  # a redirect (3-D Secure, a bank) comes back here
+            params["return_url"] = self._return_url
         with translated_errors("confirm"):
-            intent = self._client.v1.payment_intents.confirm(payment_id, params={"payment_method": payment_method})
+            intent = self._client.v1.payment_intents.confirm(payment_id, params=params)
             return to_payment(intent.to_dict())
 
     def capture(self, payment_id: str, *, amount: int | None, idempotency_key: str) -> ProviderPayment:
         params: Any = {} if amount is None else {"amount_to_capture": amount}
-        with translated_errors("capture"):
-            intent = self._client.v1.payment_intents.capture(
-                payment_id,
-                params=params,
-                options={"idempotency_key": idempotency_key},
-            )
-            return to_payment(intent.to_dict())
+        intent = self._send(
+            "capture",
+            lambda: self._client.v1.payment_intents.capture(
+                payment_id, params=params, options={"idempotency_key": idempotency_key}
+            ),
+        )
+        return to_payment(intent.to_dict())
 
     def cancel(self, payment_id: str, *, idempotency_key: str) -> ProviderPayment:
-        with translated_errors("cancel"):
-            intent = self._client.v1.payment_intents.cancel(payment_id, options={"idempotency_key": idempotency_key})
-            return to_payment(intent.to_dict())
+        intent = self._send(
+            "cancel",
+            lambda: self._client.v1.payment_intents.cancel(payment_id, options={"idempotency_key": idempotency_key}),
+        )
+        return to_payment(intent.to_dict())
 
     def refund(self, payment_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]) -> ProviderRefund:
         params: Any = {"payment_intent": payment_id, "amount": amount, "metadata": metadata}
-        with translated_errors("refund"):
-            refund = self._client.v1.refunds.create(
-                params=params,
-                options={"idempotency_key": idempotency_key},
-            )
-            return to_refund(refund.to_dict())
+        refund = self._send(
+            "refund",
+            lambda: self._client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key}),
+        )
+        return to_refund(refund.to_dict())
 
     def retrieve_refund(self, refund_id: str) -> ProviderRefund:
         with translated_errors("retrieve_refund"):
