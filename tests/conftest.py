@@ -21,6 +21,9 @@ from checkout_engine.db.engine import make_engine
 from checkout_engine.settings import Settings
 from support.provider_sim_process import ProviderSimProcess
 
+# Every simulator the suite starts journals its exchanges; the session ends by checking them against Stripe's spec.
+pytest_plugins = ["conformance.plugin"]
+
 ADMIN_KEY = "test-bootstrap-admin-key"
 PG_ADMIN_URL = os.environ.get("CHECKOUT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -25,6 +25,9 @@ import stripe
 T = TypeVar("T")
 SRC_DIR = Path(__file__).resolve().parents[2] / "src"
 _START_ATTEMPTS = 3
+# Set by the conformance plugin (tests/conformance/plugin.py) for the whole session, xdist workers included: every
+# simulator a test starts journals its `/v1` exchanges there, to be checked against Stripe's spec at the end.
+JOURNAL_DIR_VARIABLE = "CONFORMANCE_JOURNAL_DIR"
 
 
 class SimControlError(RuntimeError):
@@ -151,6 +154,8 @@ class ProviderSimProcess:
         # Settings inherited from the caller's shell must not leak into a test's simulator.
         env = {name: value for name, value in os.environ.items() if not name.startswith("PROVIDER_SIM_")}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC_DIR), env.get("PYTHONPATH")]))
+        if os.environ.get(JOURNAL_DIR_VARIABLE):
+            env["PROVIDER_SIM_JOURNAL"] = os.environ[JOURNAL_DIR_VARIABLE]
         env.update(self._extra_env)
         return env
 
