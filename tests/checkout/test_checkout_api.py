@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from checkout_engine.db.tables import inventory, inventory_reservations, orders, payment_attempts
 from checkout_engine.settings import Settings
+from support.catalog import new_cart, put, set_item
 from support.checkout import checkout, intents_for, ready_cart
 from support.http import assert_error
 from support.provider_sim_process import ProviderSimProcess
@@ -76,6 +77,32 @@ def test_an_empty_cart_or_a_physical_cart_without_shipping_cannot_check_out(shop
     shop.put(f"/v1/carts/{unshipped}/items/SHIRT", json={"quantity": 1})
     assert_error(checkout(shop, unshipped, "k"), 422, "shipping_required")
     assert shop.get(f"/v1/carts/{unshipped}").json()["status"] == "open"
+
+
+def test_a_total_below_the_providers_smallest_charge_is_refused_before_anything_is_held(
+    shop: TestClient, engine: Engine, sim: ProviderSimProcess, admin_headers: dict[str, str]
+) -> None:
+    sticker = {"name": "Sticker", "kind": "digital", "prices": {"EUR": 30}, "tax_class": "zero", "active": True}
+    put(shop, admin_headers, "products/STICKER", sticker)
+    cart_id = str(new_cart(shop)["id"])
+    assert set_item(shop, cart_id, "STICKER", 1).status_code == 200
+
+    error = assert_error(checkout(shop, cart_id, "key-1"), 422, "amount_too_small")
+    assert error["details"] == {"total": 30, "currency": "EUR", "minimum": 50}
+    assert shop.get(f"/v1/carts/{cart_id}").json()["status"] == "open"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(inventory_reservations)).scalar() == 0
+    assert sim.stripe_client().v1.payment_intents.list().data == []
+
+
+def test_the_intent_names_its_payment_methods_instead_of_taking_the_accounts_defaults(
+    shop: TestClient, sim: ProviderSimProcess
+) -> None:
+    body = checkout(shop, ready_cart(shop), "key-1").json()
+    [intent] = intents_for(sim, body["order_id"])
+    assert (intent["payment_method_types"], intent["automatic_payment_methods"]) == (["card"], None)
+    assert intent["capture_method"] == "automatic"
 
 
 def test_the_order_is_visible_to_its_token_holder_only(shop: TestClient) -> None:

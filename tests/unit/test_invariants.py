@@ -16,7 +16,7 @@ from checkout_engine.invariants.payments import (
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
-from checkout_engine.invariants.refunds import refunds_match_provider, refunds_within_captured
+from checkout_engine.invariants.refunds import failed_refunds_reviewed, refunds_match_provider, refunds_within_captured
 from checkout_engine.invariants.stock import stock_agrees
 from checkout_engine.invariants.work import jobs_settled
 from checkout_engine.invariants.world import (
@@ -164,6 +164,15 @@ def test_our_refund_records_must_equal_the_providers() -> None:
 def test_a_refund_the_provider_refused_needs_no_provider_record() -> None:
     refused = (RefundRow("rf_1", ORDER, "pat_1", 500, "failed", None),)
     assert refunds_match_provider(shop(refunds=refused)) == []
+
+
+def test_a_failed_refund_nobody_was_told_of_is_a_violation() -> None:
+    failed = (RefundRow("rf_1", ORDER, "pat_1", 500, "failed", "re_1"),)
+    assert [v.subject for v in failed_refunds_reviewed(shop(refunds=failed))] == [ORDER]
+    flag = EventRow(99, ORDER, "review_flagged", "fulfilled", "fulfilled", reason="refund rf_1 failed at the provider")
+    assert failed_refunds_reviewed(shop(refunds=failed, events=(*shop().events, flag))) == []
+    theirs = (RefundRow("rf_2", ORDER, "pat_1", 500, "failed", "re_2", "provider"),)
+    assert failed_refunds_reviewed(shop(refunds=theirs)) == []  # made at the provider's dashboard: theirs to watch
 
 
 def test_fulfilment_without_a_provider_backed_paid_transition_is_a_violation() -> None:

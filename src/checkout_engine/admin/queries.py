@@ -39,6 +39,7 @@ from checkout_engine.errors import BadRequest, NotFound
 from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.jobs.model import JobStatus
 from checkout_engine.orders.model import STUCK_IF_OLD, Order, OrderState
+from checkout_engine.payments import provider_keys
 from checkout_engine.refunds import service as refund_service
 
 DEFAULT_LIMIT = 20
@@ -422,6 +423,22 @@ def _refunds(conn: sa.Connection, order_id: str) -> list[dict[str, Any]]:
     return [_refund_view(row) for row in conn.execute(query).mappings()]
 
 
+def _provider_keys(conn: sa.Connection, order_id: str) -> list[dict[str, Any]]:
+    """Every idempotency key sent to the provider for the order's captures, cancels and refunds, and why a spent
+    one was given up."""
+    attempt_ids = conn.execute(sa.select(payment_attempts.c.id).where(payment_attempts.c.order_id == order_id))
+    refund_ids = conn.execute(sa.select(refunds.c.id).where(refunds.c.order_id == order_id))
+    ids = [*attempt_ids.scalars(), *refund_ids.scalars()]
+    return [
+        {
+            **entry,
+            "created_at": entry["created_at"].isoformat(),
+            "spent_at": entry["spent_at"].isoformat() if entry["spent_at"] else None,
+        }
+        for entry in provider_keys.history(conn, ids)
+    ]
+
+
 def _redemption(conn: sa.Connection, order_id: str) -> dict[str, Any] | None:
     query = sa.select(coupon_redemptions).where(coupon_redemptions.c.order_id == order_id)
     row = conn.execute(query).mappings().first()
@@ -482,6 +499,7 @@ def order_detail(conn: sa.Connection, order_id: str) -> dict[str, Any]:
             "shipment_requests": _all_for_order(conn, shipment_requests, order_id, _shipment_view),
         },
         "refunds": _refunds(conn, order_id),
+        "provider_keys": _provider_keys(conn, order_id),
         "receipts": _all_for_order(conn, receipts, order_id, _receipt_view),
         "reconciliation_findings": _all_for_order(conn, reconciliation_findings, order_id, _finding_view),
         "audit_log": _audit_entries(conn, order_id),

@@ -33,7 +33,12 @@ from checkout_engine.invariants.payments import (
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
-from checkout_engine.invariants.refunds import refunds_match_provider, refunds_one_to_one, refunds_within_captured
+from checkout_engine.invariants.refunds import (
+    failed_refunds_reviewed,
+    refunds_match_provider,
+    refunds_one_to_one,
+    refunds_within_captured,
+)
 from checkout_engine.invariants.stock import stock_agrees
 from checkout_engine.invariants.work import jobs_settled, webhook_events_settled, webhook_jobs_repaired
 from checkout_engine.invariants.world import World
@@ -65,6 +70,7 @@ ALWAYS: tuple[Check, ...] = (
     money_in_is_proven,
     provider_payments_are_ours,
     one_confirmable_intent_per_order,
+    failed_refunds_reviewed,
 )
 SETTLED: tuple[Check, ...] = (
     one_kept_payment_per_order,
@@ -92,6 +98,7 @@ DATABASE_CHECKS: tuple[Check, ...] = (
     holds_released_in_time,
     coupons_within_limits,
     refunds_within_captured,
+    failed_refunds_reviewed,
 )
 
 

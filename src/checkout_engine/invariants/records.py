@@ -67,7 +67,7 @@ def _orders(conn: sa.Connection) -> tuple[OrderRow, ...]:
 
 def _events(conn: sa.Connection) -> tuple[EventRow, ...]:
     return tuple(
-        EventRow(r["id"], r["order_id"], r["kind"], r["from_state"], r["to_state"], r["provider_event_id"])
+        EventRow(r["id"], r["order_id"], r["kind"], r["from_state"], r["to_state"], r["provider_event_id"], r["reason"])
         for r in _rows(conn, sa.select(order_events).order_by(order_events.c.id))
     )
 

@@ -82,3 +82,21 @@ def refunds_match_provider(world: World) -> list[Violation]:
         if references[refund.id] != 1
     ]
     return violations
+
+
+def failed_refunds_reviewed(world: World) -> list[Violation]:
+    """A refund of ours that failed (refused at once, or failed at the provider later) promised the customer money
+    that never came: its order was flagged for a person, naming it, when it failed."""
+    name = "failed_refunds_reviewed"
+    named = {
+        (event.order_id, refund.id)
+        for event in world.events
+        if event.kind == "review_flagged"
+        for refund in world.refunds
+        if refund.order_id == event.order_id and f"refund {refund.id}" in event.reason
+    }
+    return [
+        Violation(name, refund.order_id, f"refund {refund.id} failed and no one was told")
+        for refund in world.refunds
+        if refund.status == "failed" and refund.requested_by != "provider" and (refund.order_id, refund.id) not in named
+    ]

@@ -26,6 +26,7 @@ class EventRow:
     from_state: str | None
     to_state: str | None
     provider_event_id: str | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ for a key after a refusal: a blind retry keeps the key it had, and the provider'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -56,7 +57,7 @@ def spend(conn: sa.Connection, key: str, *, because: str) -> None:
     )
 
 
-def history(conn: sa.Connection, record_ids: list[str]) -> list[dict[str, object]]:
+def history(conn: sa.Connection, record_ids: list[str]) -> list[dict[str, Any]]:
     """Every key sent for these records, oldest first, for the admin's view of an order."""
     rows = conn.execute(
         sa.select(K).where(K.c.record_id.in_(record_ids)).order_by(K.c.record_id, K.c.operation, K.c.generation)

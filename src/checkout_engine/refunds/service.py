@@ -236,8 +236,18 @@ def _find_at_provider(context: JobContext, refund: Refund, payment_id: str) -> P
 def apply_provider_refund(
     uow: UnitOfWork, refund: Refund, provider_refund: ProviderRefund, *, provider_event_id: str | None
 ) -> None:
-    repo.update(uow.connection, refund, status=STATUS[provider_refund.status], provider_refund_id=provider_refund.id)
+    _follow(uow, refund, provider_refund)
     settle_order(uow, refund.order_id, provider_event_id=provider_event_id)
+
+
+def _follow(uow: UnitOfWork, ours: Refund, provider_refund: ProviderRefund) -> None:
+    """Our record takes the provider's status. A refund that failed there gave the customer nothing: the money
+    stays counted as ours, and a person must decide what to do for the customer."""
+    status = STATUS[provider_refund.status]
+    repo.update(uow.connection, ours, status=status, provider_refund_id=provider_refund.id)
+    if status == "failed" and ours.status != "failed":
+        order = orders.get_order(uow, ours.order_id)
+        orders.flag_for_review(uow, order, reason=f"refund {ours.id} failed at the provider", actor="provider")
 
 
 def sync_from_provider(
@@ -261,9 +271,7 @@ def sync_from_provider(
                 requested_by="provider",
             )
         else:
-            repo.update(
-                uow.connection, ours, status=STATUS[provider_refund.status], provider_refund_id=provider_refund.id
-            )
+            _follow(uow, ours, provider_refund)
     settle_order(uow, attempt.order_id, provider_event_id=provider_event_id)
 
 
