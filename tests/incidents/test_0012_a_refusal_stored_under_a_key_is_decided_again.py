@@ -40,6 +40,7 @@ from checkout_engine.webhooks import processor
 from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.checkout import intents_for
 from support.pipeline import Pipeline
+from support.stack import ENGINE_KEY
 
 PART = 500
 
@@ -76,7 +77,7 @@ def test_a_capture_refused_too_early_is_made_again_under_a_new_key_once_the_inte
     settings.capture_method = "manual"
     order = place()
     intent, attempt_id = order["payment"]["provider_payment_id"], order["payment"]["id"]
-    client = wired.sim.stripe_client()
+    client = wired.sim.stripe_client(ENGINE_KEY)  # keys are kept per API key
     code = _refused(
         lambda: client.v1.payment_intents.capture(intent, options={"idempotency_key": f"ce:capture:{attempt_id}"})
     )
@@ -109,7 +110,7 @@ def test_a_cancel_refused_while_processing_is_made_again_once_the_payment_failed
     wired.sim.configure_settlement(payment_delay_ms=None)  # processing until settled by hand
     order = place()
     intent, attempt_id = order["payment"]["provider_payment_id"], order["payment"]["id"]
-    client = wired.sim.stripe_client()
+    client = wired.sim.stripe_client(ENGINE_KEY)  # keys are kept per API key
     with contextlib.suppress(PaymentDeclined):
         provider.confirm(intent, payment_method="pm_delayed_fails")
     code = _refused(
@@ -156,7 +157,7 @@ def test_a_refund_whose_refusal_is_replayed_is_asked_again_once_the_money_is_fre
     )
     assert answer.status_code == 201, answer.text
     ours = _refund_rows(engine, order["order_id"])[0]
-    client = wired.sim.stripe_client()
+    client = wired.sim.stripe_client(ENGINE_KEY)  # keys are kept per API key
     # Made at the provider's dashboard meanwhile: it holds all but a little of the money while it is pending.
     elsewhere = client.v1.refunds.create(params={"payment_intent": intent, "amount": order["total"] - 100})
     params: Any = {
@@ -175,7 +176,7 @@ def test_a_refund_whose_refusal_is_replayed_is_asked_again_once_the_money_is_fre
             refund_service.submit(wired.worker.context, {"refund_id": ours["id"]})
 
     at_provider = client.v1.refunds.list(params={"payment_intent": intent}).data
-    made = [r for r in at_provider if (r.metadata or {}).get("refund_id") == ours["id"]]
+    made = [r for r in at_provider if r.to_dict()["metadata"].get("refund_id") == ours["id"]]
     assert [(r.amount, r.status) for r in made] == [(PART, "pending")]
     after = next(row for row in _refund_rows(engine, order["order_id"]) if row["id"] == ours["id"])
     assert (after["status"], after["provider_refund_id"]) == ("pending", made[0].id)

@@ -31,6 +31,7 @@ from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.refunds import service as refund_service
 from support.pipeline import Pipeline
 from support.provider_sim_process import wait_for
+from support.stack import ENGINE_KEY
 
 PART = 500
 
@@ -61,7 +62,7 @@ def test_a_refund_key_the_provider_saw_with_other_parameters_fails_the_refund_an
     with engine.connect() as conn:
         refund_id = conn.execute(sa.select(refunds.c.id).where(refunds.c.order_id == order["order_id"])).scalar_one()
     # The same key sent before for another amount (a defect: our request changed under one key).
-    wired.sim.stripe_client().v1.refunds.create(
+    wired.sim.stripe_client(ENGINE_KEY).v1.refunds.create(  # keys are kept per API key
         params={"payment_intent": intent, "amount": PART - 1}, options={"idempotency_key": f"ce:refund:{refund_id}"}
     )
     before = _mismatches()

@@ -56,7 +56,7 @@ def test_a_refund_that_fails_after_it_was_pending_flags_the_order_and_returns_no
             ).one()
 
     wired.until(lambda: refund().status == "pending" and refund().provider_refund_id, what="the pending refund")
-    wired.sim.settle_refund(refund().provider_refund_id)  # the card's own outcome: failed
+    wired.sim.settle_refund(refund().provider_refund_id, "fail")  # as the card's refunds do
     wired.until(lambda: refund().status == "failed", what="the failed refund")
 
     with engine.connect() as conn:

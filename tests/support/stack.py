@@ -29,6 +29,9 @@ from support.sweeps import housekeeping
 
 ADMIN_KEY = "test-bootstrap-admin-key"
 WEBHOOK_SECRET = "whsec_engine_tests"
+ENGINE_KEY = (
+    "sk_test_engine"  # the secret key the engine calls the simulator with (its idempotency keys are kept per key)
+)
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def settings(db_url: str, sim: ProviderSimProcess) -> Settings:
     return Settings(
         database_url=db_url,
         bootstrap_admin_key=SecretStr(ADMIN_KEY),
-        stripe_secret_key=SecretStr("sk_test_engine"),
+        stripe_secret_key=SecretStr(ENGINE_KEY),
         stripe_api_base=sim.url,
         provider_timeout_seconds=2.0,
         stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
