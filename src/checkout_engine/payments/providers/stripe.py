@@ -146,9 +146,10 @@ class StripeProvider:
 
     def _payment_method_settings(self) -> dict[str, Any]:
         """Said on every intent, never left to the account's defaults: without it Stripe turns on automatic
-        payment methods, and then refuses a confirmation that has no return URL."""
+        payment methods with redirects, and then refuses a confirmation that has no return URL. (At this API version
+        ``payment_method_types`` is no longer writable: ``allowed_payment_method_types`` limits the methods.)"""
         if self._payment_methods != ["automatic"]:
-            return {"payment_method_types": self._payment_methods}
+            return {"allowed_payment_method_types": self._payment_methods}
         redirects = "always" if self._return_url else "never"
         return {"automatic_payment_methods": {"enabled": True, "allow_redirects": redirects}}
 
