@@ -1,15 +1,20 @@
 """Rules of the model for things out of step with each other: the provider's clock running a day ahead of the last
-step (it forgets idempotency keys, settles what fell due), and two workers on one intent, the slower one committing
-a read older than what the other already applied."""
+step (it forgets idempotency keys, settles what fell due), two workers on one intent, the slower one committing
+a read older than what the other already applied, and a call of ours the provider refused, whose refusal it keeps
+under the call's key."""
 
 from __future__ import annotations
 
+import contextlib
+
+import stripe
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.payments import attempts
 from checkout_engine.payments.model import PaymentStatus
+from checkout_engine.payments.provider_keys import current_key
 from checkout_engine.payments.settle import settle
 from model.journeys import CartRef
 from model.machine import ModelState, carts
@@ -57,3 +62,24 @@ class OutOfStep(ModelState):
             event = f"evt_slow_read_{len(self.calls.made)}_{read.id}"
             settle(uow, attempt, read, provider_event_id=event, actor="provider", settings=self.world.settings)
             uow.commit()
+
+    @rule(cart=carts, operation=st.sampled_from(["capture", "cancel"]))
+    def an_early_call_of_ours_was_refused(self, cart: CartRef, operation: str) -> None:
+        """A capture or a cancel of the order's latest attempt went out too early (a capture before the money was
+        held, a cancel while a payment was processing) and was refused: the provider keeps that refusal under the
+        call's key and gives it again to the next call that sends the key, whatever happened since."""
+        if not (cart.order and cart.order.intents):
+            return
+        intent = cart.order.intents[-1]
+        with UnitOfWork(self.world.engine) as uow:
+            attempt = attempts.by_provider_id(uow.connection, "stripe", intent)
+            if attempt is None:
+                return
+            key = current_key(uow.connection, operation, attempt.id)
+            uow.commit()
+        status = self.world.provider.retrieve(intent).raw_status
+        refused = {"capture": status != "requires_capture", "cancel": status == "processing"}[operation]
+        if refused:
+            call = getattr(self.world.as_engine.v1.payment_intents, operation)
+            with contextlib.suppress(stripe.InvalidRequestError):
+                call(intent, options={"idempotency_key": key})

@@ -27,6 +27,7 @@ from support.pipeline import Pipeline
 from support.provider_sim_process import ProviderSimProcess
 
 ADMIN_KEY = "model-bootstrap-admin-key"
+ENGINE_KEY = "sk_test_model"  # the provider keeps idempotency keys per API key: a rule plants calls under it
 WEBHOOK_SECRET = "whsec_model"
 POOL_SIZE = 5  # per example; the machine is shared with other test runs
 # Short, so that a `timeout_after_commit` fault costs little; far above a healthy simulator's answer time.
@@ -63,7 +64,7 @@ class World:
         self.settings = Settings(
             database_url=url,
             bootstrap_admin_key=SecretStr(ADMIN_KEY),
-            stripe_secret_key=SecretStr("sk_test_model"),
+            stripe_secret_key=SecretStr(ENGINE_KEY),
             stripe_api_base=sim.url,
             provider_timeout_seconds=PROVIDER_TIMEOUT_SECONDS,
             stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
@@ -83,6 +84,7 @@ class World:
         # Nothing settles behind the model's back: delayed payments and refunds wait for /_sim settle calls.
         sim.configure_settlement(payment_delay_ms=None, refund_delay_ms=None)
         self.stripe = sim.stripe_client()
+        self.as_engine = sim.stripe_client(ENGINE_KEY)
         self.books = SimControl(sim.url)
         self._exits.callback(self.books.close)
         self.context = JobContext(self.engine, self.settings, provider_factory=lambda: self.provider)
