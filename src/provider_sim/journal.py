@@ -40,10 +40,12 @@ class Journal:
                 status = int(message["status"])
             elif message["type"] == "http.response.body":
                 response.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Written before the last byte goes out: a client that has its answer finds it journaled.
+                    self._write(scope, bytes(request), status, bytes(response))
             await send(message)
 
         await self.app(scope, receiving, sending)
-        self._write(scope, bytes(request), status, bytes(response))
 
     def _write(self, scope: Scope, request: bytes, status: int, response: bytes) -> None:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
