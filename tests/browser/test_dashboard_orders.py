@@ -45,6 +45,7 @@ def test_an_order_found_by_its_provider_payment_id_shows_its_payments_and_webhoo
     expect(webhooks.get_by_role("row").filter(has_text="processed")).not_to_have_count(0)
     expect(page.locator("#events")).to_contain_text("fulfillment_pending")
     expect(page.locator("#pricing")).to_contain_text("E-book")
+    expect(page.locator("#provider-keys")).to_contain_text("No capture, cancel or refund sent yet.")
 
     payments.get_by_role("link", name="Fetch live status").click()
     expect(page.locator("#live-status")).to_contain_text("The provider says now: succeeded")

@@ -66,6 +66,8 @@ def _refused(call: Callable[[], Any]) -> str:
 
 
 def test_a_capture_refused_too_early_is_made_again_under_a_new_key_once_the_intent_is_capturable(
+    shop: TestClient,
+    admin_headers: dict[str, str],
     engine: Engine,
     settings: Settings,
     place: Callable[..., dict[str, Any]],
@@ -97,6 +99,11 @@ def test_a_capture_refused_too_early_is_made_again_under_a_new_key_once_the_inte
     assert state_of(order["order_id"]) == "paid"
     assert client.v1.payment_intents.retrieve(intent).status == "succeeded"
     assert _keys(engine, attempt_id) == [(1, True), (2, False)]
+    shown = shop.get(f"/admin/v1/orders/{order['order_id']}", headers=admin_headers).json()["provider_keys"]
+    assert [(k["operation"], k["key"], k["spent_because"] is not None) for k in shown] == [
+        ("capture", f"ce:capture:{attempt_id}", True),
+        ("capture", f"ce:capture:{attempt_id}:2", False),
+    ]
 
 
 def test_a_cancel_refused_while_processing_is_made_again_once_the_payment_failed(
