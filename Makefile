@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test prerequisites lint unit bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ lint: install
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
-test: lint
+# PostgreSQL and Chromium for the suite: started or installed here when this machine can, else one clear line.
+prerequisites:
+	scripts/test-prerequisites
+
+test: prerequisites lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
 unit: install
