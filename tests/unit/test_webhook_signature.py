@@ -62,3 +62,10 @@ def test_a_missing_or_malformed_header_is_refused(header: str | None) -> None:
 def test_no_configured_secret_refuses_everything() -> None:
     header = signature_header(BODY, secret=SECRET, timestamp=int(time.time()))
     assert reason(BODY, header, []) == "no_secret_configured"
+
+
+def test_a_signature_or_timestamp_in_non_ascii_characters_is_refused_as_malformed_not_a_crash() -> None:
+    now = int(time.time())
+    assert reason(BODY, f"t={now},v1=é{'0' * 63}", [SECRET]) == "malformed_header"
+    arabic_digits = str(now).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert reason(BODY, f"t={arabic_digits},v1={'0' * 64}", [SECRET]) == "malformed_header"

@@ -33,9 +33,10 @@ def _parse(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # ASCII only: str.isdigit admits other scripts' digits, and compare_digest raises on non-ASCII text.
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
-        elif key == SCHEME and value:
+        elif key == SCHEME and value and value.isascii():
             signatures.append(value)
     if timestamp is None or not signatures:
         raise WebhookSignatureError("The Stripe-Signature header is malformed.", details={"reason": "malformed_header"})
