@@ -101,7 +101,7 @@ class SchemaChecker:
             elif isinstance(extra, Mapping):
                 problems += self.check_json(item, extra, f"{where}.{name}")
             elif extra is False or (extra is None and properties):
-                problems.append(Problem(f"{where}.{name}", "no such field", describe_value(item)))
+                problems.append(Problem(f"{where}.{name}", "no such field (undocumented)", describe_value(item)))
         return problems
 
     # -- Form mode ------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ class SchemaChecker:
                 problems += self.check_form(item, extra, inner)
             elif extra is not True:
                 # A request object names its parameters; one it does not name is refused by Stripe.
-                problems.append(Problem(inner, "no such parameter", describe_value(item)))
+                problems.append(Problem(inner, "no such parameter (Stripe refuses it)", describe_value(item)))
         return problems
 
     # -- Shared ---------------------------------------------------------------------------------------------

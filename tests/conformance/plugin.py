@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.stripe_conformance import Mismatch, check_journal, report
+from conformance.stripe_conformance import Mismatch, check_entries, read_journal, report
 from support.provider_sim_process import JOURNAL_DIR_VARIABLE
 
 _JOURNAL = pytest.StashKey[Path]()
 _OWNED = pytest.StashKey[bool]()
-_FOUND = pytest.StashKey[tuple[list[Mismatch], float]]()
+_FOUND = pytest.StashKey[tuple[int, list[Mismatch], float]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,8 +50,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config) or _JOURNAL not in config.stash:
         return
     started = time.monotonic()
-    mismatches = check_journal(config.stash[_JOURNAL])
-    config.stash[_FOUND] = (mismatches, time.monotonic() - started)
+    entries = list(read_journal(config.stash[_JOURNAL]))
+    mismatches = check_entries(entries)
+    config.stash[_FOUND] = (len(entries), mismatches, time.monotonic() - started)
     target = config.getoption("--conformance-report")
     if target:
         Path(target).write_text(report(mismatches) + ("\n" if mismatches else ""), encoding="utf-8")
@@ -62,15 +63,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     if _FOUND not in config.stash:
         return
-    mismatches, seconds = config.stash[_FOUND]
+    exchanges, mismatches, seconds = config.stash[_FOUND]
+    checked = f"{exchanges} simulator exchanges checked against Stripe's spec in {seconds:.1f}s"
     if not mismatches:
-        terminalreporter.write_line(f"simulator exchanges conform to Stripe's spec (checked in {seconds:.1f}s)")
+        if exchanges:
+            terminalreporter.write_line(f"{checked}: they conform")
         return
     terminalreporter.section("simulator exchanges that differ from Stripe's published API", red=True)
     listed = report(mismatches)
     terminalreporter.write_line(listed)
     count = len(listed.splitlines())
-    terminalreporter.write_line(f"{count} distinct mismatches (checked in {seconds:.1f}s); the run fails on them")
+    terminalreporter.write_line(f"{checked}: {count} distinct mismatches; the run fails on them")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

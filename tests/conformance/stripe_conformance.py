@@ -183,7 +183,7 @@ def _parameter_problems(
     problems: list[Problem] = []
     for name, value in sent.items():
         if name not in documented:
-            problems.append(Problem(f"param {name}", "no such parameter (Stripe refuses it)", "accepted"))
+            problems.append(Problem(f"param {name}", "no such parameter (Stripe refuses it)", "it accepted"))
         else:
             problems += checker.check_form(value, documented[name], f"param {name}")
     return problems

@@ -104,7 +104,7 @@ def test_an_undocumented_parameter_the_simulator_accepted_is_reported() -> None:
 
     [mismatch] = check_entry(entry)
 
-    assert (mismatch.where, mismatch.found) == ("param speed", "accepted")
+    assert (mismatch.where, mismatch.found) == ("param speed", "it accepted")
 
 
 def test_nested_parameters_are_checked_name_by_name_and_enum_by_enum() -> None:
