@@ -107,6 +107,9 @@ INVALID_FILTERS = [
     ("/admin/v1/orders", {"state": "lost"}),
     ("/admin/v1/orders", {"needs_review": "perhaps"}),
     ("/admin/v1/orders", {"created_gte": "last tuesday"}),
+    ("/admin/v1/orders", {"created_gte": "9999-12-31T23:59:59-01:00"}),  # past the calendar once in UTC
+    ("/admin/v1/orders", {"created_lt": "0001-01-01T00:00:00+01:00"}),  # before it
+    ("/admin/v1/orders", {"created_gte": "2026-12-07T10:00:00"}),  # no zone: which moment is meant?
     ("/admin/v1/orders", {"email": "not an email"}),
     ("/admin/v1/webhook-events", {"status": "exploded"}),
     ("/admin/v1/jobs", {"status": "sleeping"}),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, upper case")]
@@ -12,6 +13,21 @@ Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**12)]
+# Timestamps a filter may compare with: with a zone, and inside what the database stores once moved to UTC (an
+# offset on 0001-01-01 or 9999-12-31 would leave the calendar on the way).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _within_bounds(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp needs a time zone (Z or an offset)")
+    if not EARLIEST <= moment <= LATEST:  # compared as instants: nothing is converted that could overflow
+        raise ValueError(f"a timestamp must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return moment.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_within_bounds)]
 Prices = Annotated[dict[Currency, MinorUnits], Field(max_length=200)]
 
 
@@ -84,7 +100,7 @@ class PutCoupon(Body):
     currency: Currency | None = None
     max_redemptions: Annotated[StrictInt, Field(ge=0)] | None = None
     max_per_customer: Annotated[StrictInt, Field(ge=0)] | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Timestamp | None = None
     skus: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]], Field(max_length=1000)] | None = (
         None
     )

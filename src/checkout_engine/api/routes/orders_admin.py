@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Query
 from checkout_engine.admin import actions, queries
 from checkout_engine.admin.actions import OrderActionResult
 from checkout_engine.api.deps import Admin, AppSettings, Support, Uow, Viewer
-from checkout_engine.api.schemas import Body, Email, Reason
+from checkout_engine.api.schemas import Body, Email, Reason, Timestamp
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import NotFound
 from checkout_engine.orders.model import OrderState
@@ -40,8 +39,8 @@ def list_orders(
     state: OrderState | None = None,
     needs_review: bool | None = None,
     email: Annotated[Email | None, Query()] = None,
-    created_gte: datetime | None = None,
-    created_lt: datetime | None = None,
+    created_gte: Timestamp | None = None,
+    created_lt: Timestamp | None = None,
     limit: Limit = queries.DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
