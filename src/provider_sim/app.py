@@ -33,7 +33,8 @@ def _v1_route(state: SimState, endpoint: Endpoint) -> Route:
 
 async def _unrecognized(request: Request) -> Response:
     error = unrecognized_url(request.method, request.url.path)
-    return json_response(error.status, encode(error.body()), new_id("req", 14))
+    request_id = new_id("req", 14)
+    return json_response(error.status, encode(error.body(request_id)), request_id)
 
 
 async def _unknown_control(request: Request) -> Response:

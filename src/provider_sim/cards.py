@@ -49,6 +49,7 @@ DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
+    "authentication_required": "Your card was declined. This transaction requires authentication.",
 }
 
 

@@ -1,4 +1,5 @@
-"""Stripe's `Idempotency-Key` semantics, kept per API key for 24 hours."""
+"""Stripe's `Idempotency-Key` semantics, kept per API key for 24 hours: once an endpoint has begun executing, its
+answer (success or error) is stored and replayed; a request refused before that stores nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from provider_sim.errors import StripeApiError, idempotency_error, invalid_request
+from provider_sim.errors import StripeApiError, idempotency_error, idempotency_key_in_use, invalid_request
 
 KEY_TTL_SECONDS = 24 * 60 * 60
 MAX_KEY_LENGTH = 255
@@ -63,11 +64,7 @@ class IdempotencyStore:
         if entry.fingerprint != request_fingerprint:
             raise _mismatch(key, entry.fingerprint, request_fingerprint)
         if entry.response is None:
-            raise idempotency_error(
-                "There is currently another in-progress request using this Stripe API key and "
-                "idempotency key. Please try again later.",
-                status=409,
-            )
+            raise idempotency_key_in_use()
         return entry.response
 
     def complete(self, scope: str, key: str, response: StoredResponse) -> None:

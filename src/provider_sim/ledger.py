@@ -8,7 +8,16 @@ from typing import Generic, Protocol, TypeVar
 
 from provider_sim.errors import resource_missing
 from provider_sim.ids import new_id
-from provider_sim.objects import Charge, Dispute, Event, JsonObject, PaymentIntent, Refund, RequestInfo
+from provider_sim.objects import (
+    Charge,
+    Dispute,
+    Event,
+    JsonObject,
+    PaymentIntent,
+    Refund,
+    RequestInfo,
+    changed_fields,
+)
 
 
 class HasId(Protocol):
@@ -90,8 +99,12 @@ class Ledger:
     def subscribe(self, listener: EventListener) -> None:
         self._listeners.append(listener)
 
-    def emit(self, event_type: str, snapshot: JsonObject, request: RequestInfo) -> Event:
-        """Records an event carrying `snapshot` (the object as it is now) and tells the listeners."""
+    def emit(
+        self, event_type: str, snapshot: JsonObject, request: RequestInfo, before: JsonObject | None = None
+    ) -> Event:
+        """Records an event carrying `snapshot` (the object as it is now) and tells the listeners. An `*.updated`
+        event names what changed since `before` in its `previous_attributes`, as Stripe's do."""
+        previous = changed_fields(before or {}, snapshot) if event_type.endswith(".updated") else None
         event = Event(
             id=new_id("evt"),
             type=event_type,
@@ -99,6 +112,7 @@ class Ledger:
             api_version=self.api_version,
             data_object=snapshot,
             request=request,
+            previous_attributes=previous,
         )
         self.events.add(event)
         for listener in self._listeners:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from provider_sim.config import API_VERSION
 from provider_sim.errors import invalid_request
 from provider_sim.forms import Nested
+from provider_sim.param_specs import REMOVED, removed_parameter
 
 # Parameters every Stripe endpoint accepts and this simulator has no use for.
 _ALWAYS_ALLOWED = frozenset({"expand"})
@@ -51,8 +53,42 @@ class Params:
 
     def reject_unknown(self, allowed: Collection[str]) -> None:
         for name in self.values:
-            if name not in allowed and name not in _ALWAYS_ALLOWED:
-                raise invalid_request(f"Received unknown parameter: {name}", param=name, code="parameter_unknown")
+            if name in allowed or name in _ALWAYS_ALLOWED:
+                continue
+            if name in REMOVED:
+                raise removed_parameter(name, API_VERSION)
+            raise invalid_request(f"Received unknown parameter: {name}", param=name, code="parameter_unknown")
+
+    def nested(self, name: str) -> dict[str, object] | None:
+        """A hash parameter such as `automatic_payment_methods[enabled]`; None when not given."""
+        raw = self.values.get(name)
+        if raw is None or raw == "":
+            return None
+        if not isinstance(raw, dict):
+            raise invalid_request(f"Invalid object: {name} must be a hash", param=name)
+        return raw
+
+    def string_list(self, name: str) -> list[str] | None:
+        """An array parameter (`types[]=a&types[]=b`, or one value); None when not given."""
+        raw = self.values.get(name)
+        if raw is None:
+            return None
+        values = [raw] if isinstance(raw, str) else raw
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise invalid_request(f"Invalid array: {name} must be an array of strings", param=name)
+        return values
+
+    def metadata_changes(self) -> tuple[dict[str, str | None], bool]:
+        """Metadata as an update gives it: keys to set, keys to remove (empty value), or `metadata=""` to clear."""
+        raw = self.values.get("metadata")
+        if raw is None:
+            return {}, False
+        if raw == "":
+            return {}, True
+        if not isinstance(raw, dict) or not all(isinstance(value, str) for value in raw.values()):
+            raise invalid_request("Invalid metadata: must be a hash of strings", param="metadata")
+        kept = _checked_metadata({key: value for key, value in raw.items() if value != ""})
+        return {key: (kept.get(key)) for key in raw}, False
 
     def has(self, name: str) -> bool:
         return name in self.values

@@ -1,32 +1,31 @@
-"""The PaymentIntent state machine, as Stripe runs it for the test payment methods."""
+"""The PaymentIntent state machine up to the payment's outcome, as Stripe runs it for the test payment methods."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from provider_sim import charge_flows
 from provider_sim.cards import DECLINE_MESSAGES, Behaviour, TestCard, card_for
 from provider_sim.errors import StripeApiError, invalid_request, resource_missing, unexpected_state
 from provider_sim.ids import new_id, random_token
 from provider_sim.ledger import Ledger
-from provider_sim.objects import NO_REQUEST, Charge, IntentStatus, JsonObject, PaymentIntent, RequestInfo
+from provider_sim.objects import Charge, IntentStatus, JsonObject, PaymentIntent, RequestInfo
+from provider_sim.payment_methods import payment_method_object
 
 CONFIRMABLE = frozenset(
     {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION, IntentStatus.REQUIRES_ACTION}
 )
-CANCELABLE = frozenset(
-    {
-        IntentStatus.REQUIRES_PAYMENT_METHOD,
-        IntentStatus.REQUIRES_CONFIRMATION,
-        IntentStatus.REQUIRES_ACTION,
-        IntentStatus.REQUIRES_CAPTURE,
-    }
-)
-# Stripe holds an online card authorisation for 7 days; uncaptured by then, it lapses.
-AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 60 * 60
+# Amount and currency can change only before a payment is under way.
+AMOUNT_EDITABLE = frozenset({IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION})
 _AUTHENTICATION_FAILURE = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
     "PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
+RETURN_URL_REQUIRED = (
+    "A `return_url` must be specified because this Payment Intent is configured to automatically accept the "
+    "payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you "
+    "do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` "
+    "and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents."
 )
 
 
@@ -34,10 +33,32 @@ _AUTHENTICATION_FAILURE = (
 class IntentSpec:
     amount: int
     currency: str
-    capture_method: str = "automatic"
+    capture_method: str = "automatic_async"
     metadata: dict[str, str] = field(default_factory=dict)
     description: str | None = None
     payment_method: str | None = None
+    automatic_payment_methods: JsonObject | None = None
+    payment_method_types: tuple[str, ...] = ("card",)
+    receipt_email: str | None = None
+    setup_future_usage: str | None = None
+    shipping: JsonObject | None = None
+    statement_descriptor: str | None = None
+    statement_descriptor_suffix: str | None = None
+    transfer_group: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmOptions:
+    """What a confirm says beyond the payment method: where a redirect returns to, whether the customer is away."""
+
+    payment_method: str | None = None
+    return_url: str | None = None
+    off_session: bool = False
+    capture_method: str | None = None
+    receipt_email: str | None = None
+    setup_future_usage: str | None = None
+    # Where the simulator itself is reachable, for the 3-D Secure page a redirect leads to.
+    base_url: str = ""
 
 
 def known_card(payment_method: str) -> TestCard:
@@ -55,27 +76,53 @@ def create_intent(ledger: Ledger, spec: IntentSpec, request: RequestInfo) -> Pay
         id=intent_id,
         amount=spec.amount,
         currency=spec.currency,
-        capture_method="manual" if spec.capture_method == "manual" else "automatic",
+        capture_method=spec.capture_method,
         client_secret=f"{intent_id}_secret_{random_token(25)}",
         created=ledger.now(),
         metadata=dict(spec.metadata),
         description=spec.description,
         payment_method=spec.payment_method,
         status=(IntentStatus.REQUIRES_CONFIRMATION if spec.payment_method else IntentStatus.REQUIRES_PAYMENT_METHOD),
+        automatic_payment_methods=spec.automatic_payment_methods,
+        payment_method_types=list(spec.payment_method_types),
+        receipt_email=spec.receipt_email,
+        setup_future_usage=spec.setup_future_usage,
+        shipping=spec.shipping,
+        statement_descriptor=spec.statement_descriptor,
+        statement_descriptor_suffix=spec.statement_descriptor_suffix,
+        transfer_group=spec.transfer_group,
     )
     ledger.payment_intents.add(intent)
     ledger.emit("payment_intent.created", intent.to_dict(), request)
     return intent
 
 
-def confirm_intent(ledger: Ledger, intent: PaymentIntent, payment_method: str | None, request: RequestInfo) -> None:
+def update_intent(intent: PaymentIntent, changes: JsonObject) -> None:
+    """`POST /v1/payment_intents/{id}`: the given fields, already checked; no event (Stripe sends none)."""
+    if ("amount" in changes or "currency" in changes) and intent.status not in AMOUNT_EDITABLE:
+        raise unexpected_state(
+            f"You cannot update this PaymentIntent's amount or currency because it has a status of "
+            f"{intent.status.value}.",
+            {"payment_intent": intent.to_dict()},
+        )
+    if "payment_method" in changes:
+        known_card(changes["payment_method"])
+        if intent.status is IntentStatus.REQUIRES_PAYMENT_METHOD:
+            intent.status = IntentStatus.REQUIRES_CONFIRMATION
+    for name, value in changes.items():
+        setattr(intent, name, value)
+
+
+def confirm_intent(ledger: Ledger, intent: PaymentIntent, options: ConfirmOptions, request: RequestInfo) -> None:
     """Confirms with the given (or attached) method; a decline is recorded, then raised as Stripe's 402."""
     if intent.status not in CONFIRMABLE:
         raise unexpected_state(
             f"You cannot confirm this PaymentIntent because it has a status of {intent.status.value}.",
             {"payment_intent": intent.to_dict()},
         )
-    method = payment_method or intent.payment_method
+    if intent.allows_redirects and options.return_url is None and not options.off_session:
+        raise invalid_request(RETURN_URL_REQUIRED)
+    method = options.payment_method or intent.payment_method
     if method is None:
         raise invalid_request(
             "You cannot confirm this PaymentIntent because it's missing a payment method. "
@@ -86,28 +133,36 @@ def confirm_intent(ledger: Ledger, intent: PaymentIntent, payment_method: str | 
     card = known_card(method)
     intent.payment_method = method
     intent.last_payment_error = None
+    intent.capture_method = options.capture_method or intent.capture_method
+    intent.receipt_email = options.receipt_email or intent.receipt_email
+    intent.setup_future_usage = options.setup_future_usage or intent.setup_future_usage
     if card.behaviour is Behaviour.SUCCEEDS:
-        _succeed(ledger, intent, _new_charge(ledger, intent), request)
+        _succeed(ledger, intent, charge_flows.new_charge(ledger, intent), request)
     elif card.behaviour is Behaviour.DECLINES:
         raise _decline(ledger, intent, card.decline_code, request)
+    elif card.behaviour is Behaviour.REQUIRES_AUTHENTICATION and options.off_session:
+        # Off session nobody can authenticate: Stripe declines with `authentication_required`.
+        raise _decline(ledger, intent, "authentication_required", request)
     elif card.behaviour is Behaviour.REQUIRES_AUTHENTICATION:
-        _require_action(ledger, intent, request)
+        _require_action(ledger, intent, options, request)
     else:
-        _new_charge(ledger, intent)
+        charge = charge_flows.new_charge(ledger, intent)
         intent.status = IntentStatus.PROCESSING
+        charge_flows.pending(ledger, charge, request)
         ledger.emit("payment_intent.processing", intent.to_dict(), request)
 
 
 def authenticate_intent(ledger: Ledger, intent: PaymentIntent, succeed: bool, request: RequestInfo) -> None:
     _require_status(intent, IntentStatus.REQUIRES_ACTION, "authenticated")
     if succeed:
-        _succeed(ledger, intent, _new_charge(ledger, intent), request)
+        _succeed(ledger, intent, charge_flows.new_charge(ledger, intent), request)
         return
     error = {
         "type": "invalid_request_error",
         "code": "payment_intent_authentication_failure",
+        "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
         "message": _AUTHENTICATION_FAILURE,
-        "payment_method": _payment_method_object(intent.payment_method),
+        "payment_method": payment_method_object(intent.payment_method or "", intent.created),
     }
     _fail(ledger, intent, None, error, request)
 
@@ -122,50 +177,7 @@ def settle_intent(ledger: Ledger, intent: PaymentIntent, succeed: bool | None, r
     if succeed:
         _succeed(ledger, intent, charge, request)
     else:
-        _fail(ledger, intent, charge, _decline_error(charge, "generic_decline"), request)
-
-
-def capture_intent(ledger: Ledger, intent: PaymentIntent, amount: int | None, request: RequestInfo) -> None:
-    if intent.status is not IntentStatus.REQUIRES_CAPTURE:
-        raise unexpected_state(
-            f"This PaymentIntent could not be captured because it has a status of {intent.status.value}. "
-            "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-            {"payment_intent": intent.to_dict()},
-        )
-    to_capture = intent.amount_capturable if amount is None else amount
-    if to_capture > intent.amount_capturable:
-        raise invalid_request(
-            f"The provided amount_to_capture ({to_capture}) is greater than the amount_capturable "
-            f"({intent.amount_capturable}).",
-            param="amount_to_capture",
-            code="amount_too_large",
-        )
-    charge = ledger.charges.get(intent.latest_charge or "")
-    assert charge is not None, "a capturable PaymentIntent always has a charge"
-    charge.captured, charge.amount_captured = True, to_capture
-    intent.amount_received, intent.amount_capturable = to_capture, 0
-    intent.status = IntentStatus.SUCCEEDED
-    ledger.emit("payment_intent.succeeded", intent.to_dict(), request)
-
-
-def cancel_intent(ledger: Ledger, intent: PaymentIntent, reason: str | None, request: RequestInfo) -> None:
-    if intent.status not in CANCELABLE:
-        raise unexpected_state(
-            f"You cannot cancel this PaymentIntent because it has a status of {intent.status.value}. "
-            "Only a PaymentIntent with one of the following statuses may be canceled: "
-            "requires_payment_method, requires_capture, requires_confirmation, requires_action.",
-            {"payment_intent": intent.to_dict()},
-        )
-    intent.status = IntentStatus.CANCELED
-    intent.canceled_at, intent.cancellation_reason = ledger.now(), reason
-    intent.amount_capturable, intent.next_action = 0, None
-    ledger.emit("payment_intent.canceled", intent.to_dict(), request)
-
-
-def lapse_authorization(ledger: Ledger, intent: PaymentIntent) -> None:
-    """An authorisation left uncaptured past its charge's `capture_before`: Stripe cancels it by itself."""
-    _require_status(intent, IntentStatus.REQUIRES_CAPTURE, "lapsed")
-    cancel_intent(ledger, intent, "automatic", NO_REQUEST)
+        _fail(ledger, intent, charge, _decline_error(charge, "generic_decline", ledger.now()), request)
 
 
 def alter_record(ledger: Ledger, intent: PaymentIntent, amount: int | None, currency: str | None) -> None:
@@ -194,86 +206,75 @@ def _require_status(intent: PaymentIntent, status: IntentStatus, verb: str) -> N
         )
 
 
-def _new_charge(ledger: Ledger, intent: PaymentIntent) -> Charge:
-    assert intent.payment_method is not None
-    charge = Charge(
-        id=new_id("ch"),
-        amount=intent.amount,
-        currency=intent.currency,
-        payment_intent=intent.id,
-        payment_method=intent.payment_method,
-        created=ledger.now(),
-        metadata=dict(intent.metadata),
-    )
-    ledger.charges.add(charge)
-    intent.latest_charge = charge.id
-    return charge
-
-
 def _succeed(ledger: Ledger, intent: PaymentIntent, charge: Charge, request: RequestInfo) -> None:
-    charge.status = "succeeded"
     intent.next_action, intent.last_payment_error = None, None
     if intent.capture_method == "manual":
-        intent.status, intent.amount_capturable = IntentStatus.REQUIRES_CAPTURE, intent.amount
         charge.capture_before = ledger.now() + AUTHORIZATION_VALIDITY_SECONDS
+        charge_flows.authorized(ledger, charge, request, captured=False)
+        intent.status, intent.amount_capturable = IntentStatus.REQUIRES_CAPTURE, intent.amount
         ledger.emit("payment_intent.amount_capturable_updated", intent.to_dict(), request)
         return
-    charge.captured, charge.amount_captured = True, intent.amount
+    charge_flows.authorized(ledger, charge, request, captured=True)
     intent.status, intent.amount_received = IntentStatus.SUCCEEDED, intent.amount
     ledger.emit("payment_intent.succeeded", intent.to_dict(), request)
+    charge_flows.booked(ledger, charge, request)
+
+
+# Stripe holds an online card authorisation for 7 days; uncaptured by then, it lapses.
+AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 60 * 60
 
 
 def _fail(
     ledger: Ledger, intent: PaymentIntent, charge: Charge | None, error: JsonObject, request: RequestInfo
 ) -> None:
     if charge is not None:
-        charge.status = "failed"
-        charge.failure_code, charge.failure_message = error["code"], error["message"]
+        charge_flows.failed(ledger, charge, error, request)
     intent.status = IntentStatus.REQUIRES_PAYMENT_METHOD
     intent.last_payment_error, intent.payment_method, intent.next_action = error, None, None
     ledger.emit("payment_intent.payment_failed", intent.to_dict(), request)
 
 
 def _decline(ledger: Ledger, intent: PaymentIntent, decline_code: str, request: RequestInfo) -> StripeApiError:
-    charge = _new_charge(ledger, intent)
-    error = _decline_error(charge, decline_code)
+    charge = charge_flows.new_charge(ledger, intent)
+    error = _decline_error(charge, decline_code, ledger.now())
     _fail(ledger, intent, charge, error, request)
-    extra = {key: value for key, value in error.items() if key not in ("type", "code", "message")}
+    extra = {key: value for key, value in error.items() if key not in ("type", "code", "message", "doc_url")}
     return StripeApiError(
         402,
         "card_error",
         error["message"],
-        code="card_declined",
+        code=error["code"],
         extra={**extra, "payment_intent": intent.to_dict()},
         replayable=True,
     )
 
 
-def _decline_error(charge: Charge, decline_code: str) -> JsonObject:
+def _decline_error(charge: Charge, decline_code: str, now: int) -> JsonObject:
+    code = "authentication_required" if decline_code == "authentication_required" else "card_declined"
     return {
         "type": "card_error",
-        "code": "card_declined",
+        "code": code,
         "decline_code": decline_code,
+        "doc_url": "https://stripe.com/docs/error-codes/" + code.replace("_", "-"),
         "message": DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"]),
         "charge": charge.id,
-        "doc_url": "https://stripe.com/docs/error-codes/card-declined",
-        "payment_method": _payment_method_object(charge.payment_method),
+        "payment_method": payment_method_object(charge.payment_method, now),
     }
 
 
-def _payment_method_object(payment_method: str | None) -> dict[str, Any] | None:
-    if payment_method is None:
-        return None
-    return {"id": payment_method, "object": "payment_method", "type": "card"}
-
-
-def _require_action(ledger: Ledger, intent: PaymentIntent, request: RequestInfo) -> None:
+def _require_action(ledger: Ledger, intent: PaymentIntent, options: ConfirmOptions, request: RequestInfo) -> None:
+    """3-D Secure: with a `return_url` Stripe sends the customer to its page and back; without one the client's
+    SDK (Stripe.js) shows the challenge itself."""
     intent.status = IntentStatus.REQUIRES_ACTION
-    intent.next_action = {
-        "type": "use_stripe_sdk",
-        "use_stripe_sdk": {
-            "type": "three_d_secure_redirect",
-            "stripe_js": f"/_sim/payment_intents/{intent.id}/authenticate",
-        },
-    }
+    authenticate = f"{options.base_url}/_sim/payment_intents/{intent.id}/authenticate"
+    if options.return_url is not None:
+        intent.next_action = {
+            "type": "redirect_to_url",
+            "redirect_to_url": {"return_url": options.return_url, "url": authenticate},
+        }
+    else:
+        intent.next_action = {
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": authenticate},
+        }
     ledger.emit("payment_intent.requires_action", intent.to_dict(), request)

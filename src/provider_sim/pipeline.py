@@ -31,6 +31,8 @@ class ApiCall:
     path_params: Mapping[str, str]
     request: RequestInfo
     api_key: str
+    # Where the simulator is reachable (scheme, host, port), for URLs it hands out such as a 3-D Secure page.
+    base_url: str = ""
 
 
 Operation = Callable[[Simulator, ApiCall], JsonObject]
@@ -45,8 +47,12 @@ class Endpoint:
     publishable_allowed: bool = False
 
 
-def json_response(status: int, body: bytes, request_id: str, extra: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    status: int, body: bytes, request_id: str, extra: Mapping[str, str] | None = None, api_version: str | None = None
+) -> Response:
     headers = {"Request-Id": request_id, **(extra or {})}
+    if api_version is not None:
+        headers["Stripe-Version"] = api_version  # the version the answer is rendered in, as Stripe says it
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
@@ -60,12 +66,13 @@ async def handle(state: SimState, endpoint: Endpoint, request: Request) -> Respo
     # Nothing is awaited from taking a fault until the idempotency key is reserved, so once a fault shows
     # as consumed, the key of the call that consumed it is already in use.
     fault = state.faults.take(request.method, request.url.path)
+    version = state.config.api_version
     if fault is not None and fault.mode is FaultMode.ERROR_500:
-        return json_response(500, encode(api_error().body()), request_id)
+        return json_response(500, encode(api_error().body(request_id)), request_id, api_version=version)
     try:
         response = await _authorized_call(state, endpoint, request, encoded, request_id, fault)
     except StripeApiError as error:
-        response = json_response(error.status, encode(error.body()), request_id)
+        response = json_response(error.status, encode(error.body(request_id)), request_id, api_version=version)
     if fault is not None and fault.mode is FaultMode.TIMEOUT_AFTER_COMMIT:
         await hold_until_client_leaves(request, state.release_holds, state.config.hold_cap_seconds)
     return response
@@ -86,14 +93,15 @@ async def _authorized_call(
         expected_secret=state.simulator.client_secret(intent_id) if intent_id else None,
     )
     key = request.headers.get("idempotency-key") if request.method == "POST" else None
-    call = ApiCall(params, request.path_params, RequestInfo(request_id, key), api_key)
+    base_url = str(request.base_url).rstrip("/")
+    call = ApiCall(params, request.path_params, RequestInfo(request_id, key), api_key, base_url)
     if key is None:
         return await _run(state, endpoint, call, fault)
     check_key(key)
     stored = state.idempotency.begin(api_key, key, fingerprint(request.method, request.url.path, pairs))
     if stored is not None:
         replay_headers = {"Idempotent-Replayed": "true", "Original-Request": stored.request_id}
-        return json_response(stored.status, stored.body, request_id, replay_headers)
+        return json_response(stored.status, stored.body, request_id, replay_headers, state.config.api_version)
     try:
         response = await _run(state, endpoint, call, fault, store_under=key)
     finally:
@@ -110,13 +118,14 @@ async def _run(
     try:
         status, body, keep = 200, encode(endpoint.operation(state.simulator, call)), True
     except StripeApiError as error:
-        status, body, keep = error.status, encode(error.body()), error.replayable
+        # Stored only once the operation began executing against the account (see StripeApiError.replayable).
+        status, body, keep = error.status, encode(error.body(request_id)), error.replayable
     except Exception:
         logger.exception("unexpected failure in %s %s", endpoint.method, endpoint.path)
-        status, body, keep = 500, encode(api_error().body()), False
+        status, body, keep = 500, encode(api_error().body(request_id)), False
     if store_under is not None and keep:
         state.idempotency.complete(call.api_key, store_under, StoredResponse(status, body, request_id))
-    return json_response(status, body, request_id)
+    return json_response(status, body, request_id, api_version=state.config.api_version)
 
 
 async def hold_until_client_leaves(request: Request, release: asyncio.Event, cap_seconds: float) -> None:

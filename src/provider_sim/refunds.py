@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from provider_sim import charge_flows
 from provider_sim.cards import card_for
 from provider_sim.errors import invalid_request
 from provider_sim.ids import new_id
@@ -19,6 +20,8 @@ class RefundSpec:
     amount: int | None = None
     reason: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    currency: str | None = None
+    instructions_email: str | None = None
 
 
 def captured_charge(
@@ -36,7 +39,12 @@ def captured_charge(
 
 def create_refund(ledger: Ledger, charge: Charge, spec: RefundSpec, request: RequestInfo) -> Refund:
     """A pending refund; its amount counts against the charge at once, as Stripe counts it."""
-    remaining = charge.amount_captured - charge.amount_refunded
+    if spec.currency is not None and spec.currency != charge.currency:
+        raise invalid_request(
+            f"The currency of the refund ({spec.currency}) must match the currency of the charge ({charge.currency}).",
+            param="currency",
+        )
+    remaining = charge.refundable
     if remaining <= 0:
         raise invalid_request(f"Charge {charge.id} has already been refunded.", code="charge_already_refunded")
     amount = remaining if spec.amount is None else spec.amount
@@ -52,9 +60,12 @@ def create_refund(ledger: Ledger, charge: Charge, spec: RefundSpec, request: Req
         currency=charge.currency,
         charge=charge.id,
         payment_intent=charge.payment_intent,
+        payment_method=charge.payment_method,
         created=ledger.now(),
         reason=spec.reason,
         metadata=dict(spec.metadata),
+        instructions_email=spec.instructions_email,
+        balance_transaction=new_id("txn"),
     )
     ledger.refunds.add(refund)
     charge.amount_refunded += amount
@@ -81,16 +92,53 @@ def outcome_for(ledger: Ledger, refund: Refund, default: bool) -> bool:
 def settle_refund(ledger: Ledger, refund: Refund, succeed: bool, request: RequestInfo) -> None:
     if refund.status != "pending":
         raise invalid_request(f"Refund {refund.id} has a status of {refund.status}; only pending refunds settle.")
+    before = refund.to_dict()
     if succeed:
         refund.status = "succeeded"
     else:
         refund.status, refund.failure_reason = "failed", "declined"
-        charge = ledger.charges.get(refund.charge)
-        if charge is not None:
-            charge.amount_refunded -= refund.amount
-    ledger.emit("refund.updated", refund.to_dict(), request)
+        refund.failure_balance_transaction = new_id("txn")
+    _updated(ledger, refund, before, request)
     if not succeed:
         ledger.emit("refund.failed", refund.to_dict(), request)
+        charge = ledger.charges.get(refund.charge)
+        if charge is not None:
+            charge_flows.refund_failed(ledger, charge, refund.amount, request)
+
+
+def update_refund(
+    ledger: Ledger, refund: Refund, metadata: dict[str, str | None], clear: bool, request: RequestInfo
+) -> None:
+    """`POST /v1/refunds/{id}`: metadata merged (a null value removes its key, `clear` all of them)."""
+    before = refund.to_dict()
+    if clear:
+        refund.metadata.clear()
+    for key, value in metadata.items():
+        if value is None:
+            refund.metadata.pop(key, None)
+        else:
+            refund.metadata[key] = value
+    if refund.to_dict() != before:
+        _updated(ledger, refund, before, request)
+
+
+def cancel_refund(ledger: Ledger, refund: Refund, request: RequestInfo) -> None:
+    """Only a refund waiting for the customer's action (`requires_action`) can be canceled; a card refund never
+    waits for that, so for the simulator's cards this always refuses, as Stripe does."""
+    if refund.status != "requires_action":
+        raise invalid_request(
+            f"Refund {refund.id} cannot be canceled because it has a status of {refund.status}. Only refunds with a "
+            "status of requires_action can be canceled.",
+        )
+    before = refund.to_dict()
+    refund.status = "canceled"
+    _updated(ledger, refund, before, request)
+
+
+def _updated(ledger: Ledger, refund: Refund, before: dict[str, object], request: RequestInfo) -> None:
+    # Stripe announces a refund's change twice: as the refund's own event and as its charge's.
+    ledger.emit("refund.updated", refund.to_dict(), request, before=before)
+    ledger.emit("charge.refund.updated", refund.to_dict(), request, before=before)
 
 
 def open_dispute(
@@ -105,6 +153,7 @@ def open_dispute(
         currency=charge.currency,
         charge=charge.id,
         payment_intent=intent.id,
+        payment_method=charge.payment_method,
         created=ledger.now(),
         reason=reason,
     )

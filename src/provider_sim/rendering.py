@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from provider_sim.errors import invalid_request
 from provider_sim.ledger import KINDS, Ledger
 from provider_sim.listing import Page
-from provider_sim.objects import Event, JsonObject, PaymentIntent, Refund
+from provider_sim.objects import Charge, Event, JsonObject, PaymentIntent, Refund
 
 Expand = Sequence[str]
 JsonPage = tuple[list[JsonObject], bool]
@@ -25,7 +25,9 @@ def expanded(ledger: Ledger, body: JsonObject, expand: Expand) -> JsonObject:
     return body
 
 
-def page_json(ledger: Ledger, page: Page[PaymentIntent] | Page[Refund] | Page[Event], expand: Expand) -> JsonPage:
+def page_json(
+    ledger: Ledger, page: Page[PaymentIntent] | Page[Charge] | Page[Refund] | Page[Event], expand: Expand
+) -> JsonPage:
     """A page's items as JSON; `data.x` in `expand` expands `x` on every item, as on Stripe's lists."""
     item_expand = [path.removeprefix("data.") for path in expand]
     return [expanded(ledger, item.to_dict(), item_expand) for item in page.data], page.has_more

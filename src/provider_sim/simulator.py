@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from provider_sim import captures, refunds
 from provider_sim import payment_intents as flows
-from provider_sim import refunds
 from provider_sim.agenda import Agenda, Due
 from provider_sim.clock import SimClock
 from provider_sim.config import SimConfig
-from provider_sim.errors import resource_missing
+from provider_sim.errors import StripeApiError, resource_missing
 from provider_sim.ledger import KINDS, Ledger
-from provider_sim.listing import paginate
-from provider_sim.objects import (
-    NO_REQUEST,
-    Event,
-    IntentStatus,
-    JsonObject,
-    PaymentIntent,
-    Refund,
-    RequestInfo,
-)
-from provider_sim.params import CreatedRange, PageRequest
-from provider_sim.rendering import Expand, JsonPage, expanded, page_json
-from provider_sim.search import Query
+from provider_sim.objects import NO_REQUEST, IntentStatus, JsonObject, PaymentIntent, Refund, RequestInfo
+from provider_sim.rendering import Expand, expanded
+from provider_sim.sim_controls import TestControls
+from provider_sim.sim_lists import AccountLists
 
 
 class Scheduler(Protocol):
@@ -57,11 +49,12 @@ class SettlementSettings:
         }
 
 
-def _event_types_match(event: Event, types: list[str]) -> bool:
-    """Exact types, or a family such as `charge.dispute.*`."""
-    return not types or any(
-        event.type == wanted or (wanted.endswith(".*") and event.type.startswith(wanted[:-1])) for wanted in types
-    )
+@dataclass(frozen=True)
+class CaptureSpec:
+    amount: int | None = None
+    metadata: dict[str, str] | None = None
+    statement_descriptor: str | None = None
+    statement_descriptor_suffix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,9 @@ class RefundTarget:
     expand: Expand = ()
 
 
-class Simulator:
+class Simulator(AccountLists, TestControls):
+    """The account's operations; its lists and test controls are mixed in from modules of their own."""
+
     def __init__(self, config: SimConfig, scheduler: Scheduler, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = SimClock(clock)
@@ -82,6 +77,17 @@ class Simulator:
         self._scheduler = scheduler
         self._agenda = Agenda()
         self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def executing(self) -> Iterator[None]:
+        """An API operation running against the account, under the account's lock. From here on the endpoint has
+        begun executing in Stripe's sense: whatever error it answers is stored under the idempotency key."""
+        with self._lock:
+            try:
+                yield
+            except StripeApiError as error:
+                error.replayable = True
+                raise
 
     def reset(self) -> None:
         with self._lock:
@@ -131,19 +137,40 @@ class Simulator:
     # -- PaymentIntents -------------------------------------------------------------------------------------
 
     def create_payment_intent(
-        self, spec: flows.IntentSpec, confirm: bool, request: RequestInfo, expand: Expand = ()
+        self,
+        spec: flows.IntentSpec,
+        confirm: flows.ConfirmOptions | None,
+        request: RequestInfo,
+        expand: Expand = (),
+        customer: str | None = None,
     ) -> JsonObject:
-        with self._lock:
+        with self.executing():
+            self._no_such_customer(customer)
             intent = flows.create_intent(self.ledger, spec, request)
-            if confirm:
-                self._confirm(intent, None, request)
+            if confirm is not None:
+                self._confirm(intent, confirm, request)
+            return expanded(self.ledger, intent.to_dict(), expand)
+
+    @staticmethod
+    def _no_such_customer(customer: str | None) -> None:
+        """The simulated account has no customers, so any customer named is missing."""
+        if customer is not None:
+            raise resource_missing("customer", customer, param="customer")
+
+    def update_payment_intent(
+        self, intent_id: str, changes: JsonObject, customer: str | None, expand: Expand = ()
+    ) -> JsonObject:
+        with self.executing():
+            intent = self.payment_intent(intent_id)
+            self._no_such_customer(customer)
+            flows.update_intent(intent, changes)
             return expanded(self.ledger, intent.to_dict(), expand)
 
     def retrieve(self, prefix: str, object_id: str, expand: Expand = ()) -> JsonObject:
         """An object of the kind `prefix` names (`pi`, `ch`, `re`, `evt`), as JSON."""
         if object_id.partition("_")[0] != prefix:
             raise resource_missing(KINDS[prefix], object_id)
-        with self._lock:
+        with self.executing():
             return expanded(self.ledger, self.ledger.find(object_id).to_dict(), expand)
 
     def client_secret(self, intent_id: str) -> str | None:
@@ -156,43 +183,40 @@ class Simulator:
             raise resource_missing("payment_intent", intent_id, param=param)
         return intent
 
-    def list_payment_intents(self, page: PageRequest, created: CreatedRange, expand: Expand = ()) -> JsonPage:
-        with self._lock:
-            found = paginate(self.ledger.payment_intents, page, lambda pi: created.contains(pi.created))
-            return page_json(self.ledger, found, expand)
-
-    def search_payment_intents(self, query: Query, limit: int, offset: int) -> JsonPage:
-        """Matches newest first; `offset` is where the previous page stopped."""
-        with self._lock:
-            matching = [i.to_dict() for i in reversed(list(self.ledger.payment_intents)) if query.matches(i.to_dict())]
-            return matching[offset : offset + limit], len(matching) > offset + limit
-
     def confirm_payment_intent(
-        self, intent_id: str, payment_method: str | None, request: RequestInfo, expand: Expand = ()
+        self, intent_id: str, options: flows.ConfirmOptions, request: RequestInfo, expand: Expand = ()
     ) -> JsonObject:
-        with self._lock:
+        with self.executing():
             intent = self.payment_intent(intent_id)
-            self._confirm(intent, payment_method, request)
+            self._confirm(intent, options, request)
             return expanded(self.ledger, intent.to_dict(), expand)
 
     def capture_payment_intent(
-        self, intent_id: str, amount: int | None, request: RequestInfo, expand: Expand = ()
+        self, intent_id: str, capture: CaptureSpec, request: RequestInfo, expand: Expand = ()
     ) -> JsonObject:
-        with self._lock:
+        with self.executing():
             intent = self.payment_intent(intent_id)
-            flows.capture_intent(self.ledger, intent, amount, request)
+            captures.capture_intent(
+                self.ledger,
+                intent,
+                capture.amount,
+                request,
+                metadata=capture.metadata,
+                statement_descriptor=capture.statement_descriptor,
+                statement_descriptor_suffix=capture.statement_descriptor_suffix,
+            )
             return expanded(self.ledger, intent.to_dict(), expand)
 
     def cancel_payment_intent(
         self, intent_id: str, reason: str | None, request: RequestInfo, expand: Expand = ()
     ) -> JsonObject:
-        with self._lock:
+        with self.executing():
             intent = self.payment_intent(intent_id)
-            flows.cancel_intent(self.ledger, intent, reason, request)
+            captures.cancel_intent(self.ledger, intent, reason, request)
             return expanded(self.ledger, intent.to_dict(), expand)
 
-    def _confirm(self, intent: PaymentIntent, payment_method: str | None, request: RequestInfo) -> None:
-        flows.confirm_intent(self.ledger, intent, payment_method, request)
+    def _confirm(self, intent: PaymentIntent, options: flows.ConfirmOptions, request: RequestInfo) -> None:
+        flows.confirm_intent(self.ledger, intent, options, request)
         self._follow_up(intent)
 
     def _settle_if_processing(self, intent_id: str) -> bool:
@@ -207,13 +231,16 @@ class Simulator:
         intent = self.ledger.payment_intents.get(intent_id)
         if intent is None or intent.status is not IntentStatus.REQUIRES_CAPTURE:
             return False
-        flows.lapse_authorization(self.ledger, intent)
+        captures.lapse_authorization(self.ledger, intent)
         return True
 
     # -- Refunds, charges, events ---------------------------------------------------------------------------
 
-    def create_refund(self, target: RefundTarget, spec: refunds.RefundSpec, request: RequestInfo) -> JsonObject:
-        with self._lock:
+    def create_refund(
+        self, target: RefundTarget, spec: refunds.RefundSpec, request: RequestInfo, customer: str | None = None
+    ) -> JsonObject:
+        with self.executing():
+            self._no_such_customer(customer)
             intent = self._refunded_intent(target)
             charge = refunds.captured_charge(self.ledger, intent)
             refund = refunds.create_refund(self.ledger, charge, spec, request)
@@ -230,6 +257,26 @@ class Simulator:
             raise resource_missing("charge", target.charge or "", param="charge")
         return self.payment_intent(charge.payment_intent)
 
+    def update_refund(
+        self, refund_id: str, metadata: dict[str, str | None], clear: bool, request: RequestInfo, expand: Expand = ()
+    ) -> JsonObject:
+        with self.executing():
+            refund = self._refund(refund_id)
+            refunds.update_refund(self.ledger, refund, metadata, clear, request)
+            return expanded(self.ledger, refund.to_dict(), expand)
+
+    def cancel_refund(self, refund_id: str, request: RequestInfo, expand: Expand = ()) -> JsonObject:
+        with self.executing():
+            refund = self._refund(refund_id)
+            refunds.cancel_refund(self.ledger, refund, request)
+            return expanded(self.ledger, refund.to_dict(), expand)
+
+    def _refund(self, refund_id: str) -> Refund:
+        refund = self.ledger.refunds.get(refund_id)
+        if refund is None:
+            raise resource_missing("refund", refund_id)
+        return refund
+
     def _settle_refund_if_pending(self, refund_id: str) -> bool:
         refund = self.ledger.refunds.get(refund_id)
         if refund is None or refund.status != "pending":
@@ -237,66 +284,3 @@ class Simulator:
         succeed = refunds.outcome_for(self.ledger, refund, self.settlement.refunds_succeed)
         refunds.settle_refund(self.ledger, refund, succeed, NO_REQUEST)
         return True
-
-    def list_refunds(
-        self,
-        page: PageRequest,
-        created: CreatedRange,
-        intent_id: str | None,
-        charge_id: str | None,
-        expand: Expand = (),
-    ) -> JsonPage:
-        def keep(refund: Refund) -> bool:
-            return (
-                created.contains(refund.created)
-                and intent_id in (None, refund.payment_intent)
-                and charge_id in (None, refund.charge)
-            )
-
-        with self._lock:
-            return page_json(self.ledger, paginate(self.ledger.refunds, page, keep), expand)
-
-    def list_events(self, page: PageRequest, created: CreatedRange, types: list[str]) -> JsonPage:
-        def keep(event: Event) -> bool:
-            return created.contains(event.created) and _event_types_match(event, types)
-
-        with self._lock:
-            return page_json(self.ledger, paginate(self.ledger.events, page, keep), ())
-
-    # -- Test controls --------------------------------------------------------------------------------------
-
-    def authenticate(self, intent_id: str, succeed: bool) -> JsonObject:
-        with self._lock:
-            intent = self.payment_intent(intent_id)
-            flows.authenticate_intent(self.ledger, intent, succeed, NO_REQUEST)
-            self._follow_up(intent)
-            return intent.to_dict()
-
-    def settle_payment(self, intent_id: str, succeed: bool | None) -> JsonObject:
-        with self._lock:
-            intent = self.payment_intent(intent_id)
-            flows.settle_intent(self.ledger, intent, succeed, NO_REQUEST)
-            self._follow_up(intent)
-            return intent.to_dict()
-
-    def alter_payment_intent(self, intent_id: str, amount: int | None, currency: str | None) -> JsonObject:
-        with self._lock:
-            intent = self.payment_intent(intent_id)
-            flows.alter_record(self.ledger, intent, amount, currency)
-            return intent.to_dict()
-
-    def open_dispute(self, intent_id: str, amount: int | None, reason: str) -> JsonObject:
-        with self._lock:
-            intent = self.payment_intent(intent_id)
-            return refunds.open_dispute(self.ledger, intent, amount, reason, NO_REQUEST).to_dict()
-
-    def settle_refund(self, refund_id: str, succeed: bool | None) -> JsonObject:
-        """Settles a pending refund now: with the given outcome, or its card's own (success for most cards)."""
-        with self._lock:
-            refund = self.ledger.refunds.get(refund_id)
-            if refund is None:
-                raise resource_missing("refund", refund_id)
-            if succeed is None:
-                succeed = refunds.outcome_for(self.ledger, refund, True)
-            refunds.settle_refund(self.ledger, refund, succeed, NO_REQUEST)
-            return refund.to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess
 
@@ -27,7 +28,7 @@ def test_a_request_without_credentials_is_refused_with_stripes_error_shape(sim: 
 def test_a_browser_confirms_with_the_publishable_key_and_the_client_secret(
     sim: ProviderSimProcess, stripe_client: stripe.StripeClient
 ) -> None:
-    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
+    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **CARDS})
     browser = sim.stripe_client(api_key="pk_test_browser")
 
     confirmed = browser.v1.payment_intents.confirm(
@@ -40,8 +41,8 @@ def test_a_browser_confirms_with_the_publishable_key_and_the_client_secret(
 def test_the_publishable_key_is_refused_without_the_right_secret_and_everywhere_else(
     sim: ProviderSimProcess, stripe_client: stripe.StripeClient
 ) -> None:
-    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
-    other = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
+    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **CARDS})
+    other = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **CARDS})
     browser = sim.stripe_client(api_key="pk_test_browser")
     attempts = [
         lambda: browser.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"}),
@@ -49,7 +50,7 @@ def test_the_publishable_key_is_refused_without_the_right_secret_and_everywhere_
             intent.id, params={"payment_method": "pm_card_visa", "client_secret": other.client_secret}
         ),
         lambda: browser.v1.payment_intents.retrieve(intent.id),
-        lambda: browser.v1.payment_intents.create(params={"amount": 1, "currency": "eur"}),
+        lambda: browser.v1.payment_intents.create(params={"amount": 1, "currency": "eur", **CARDS}),
         lambda: browser.v1.refunds.list(),
     ]
     for attempt in attempts:

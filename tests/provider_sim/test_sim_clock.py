@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess, SimControlError
 
 HOUR = 60 * 60
 DAY = 24 * HOUR
-PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", "metadata": {"order_id": "ord_clock"}}
+PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", **CARDS, "metadata": {"order_id": "ord_clock"}}
 
 
 def advance(sim: ProviderSimProcess, seconds: int) -> dict[str, Any]:
@@ -110,10 +111,10 @@ def test_an_uncaptured_authorisation_lapses_seven_days_after_it_was_made(
 
     lapsed = stripe_client.v1.payment_intents.retrieve(intent.id)
     assert moved["happened"]["authorizations_lapsed"] == 1
-    assert (lapsed.status, lapsed.cancellation_reason, lapsed.amount_capturable) == ("canceled", "automatic", 0)
+    assert (lapsed.status, lapsed.cancellation_reason, lapsed.amount_capturable) == ("canceled", "expired", 0)
     assert lapsed.canceled_at == pytest.approx(moved["now"], abs=1)
     (event,) = stripe_client.v1.events.list(params={"type": "payment_intent.canceled"}).data
-    assert (event.data.object.id, event.data.object.cancellation_reason) == (intent.id, "automatic")
+    assert (event.data.object.id, event.data.object.cancellation_reason) == (intent.id, "expired")
     assert event.created == pytest.approx(moved["now"], abs=1)
 
 

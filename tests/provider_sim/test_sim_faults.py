@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from sim_params import CARDS, CARDS_FORM
 
 from support.provider_sim_process import ProviderSimProcess, SimControlError
 
-PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", "metadata": {"order_id": "ord_fault"}}
+PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", **CARDS, "metadata": {"order_id": "ord_fault"}}
 
 
 def test_error_500_fails_the_call_and_nothing_is_created(
@@ -72,7 +73,9 @@ def test_a_held_connection_does_not_block_other_requests(sim: ProviderSimProcess
         httpx.Client(trust_env=False, headers=headers) as other,
     ):
         with pytest.raises(httpx.ReadTimeout):
-            held.post(f"{sim.url}/v1/payment_intents", data={"amount": "1", "currency": "eur"}, timeout=0.5)
+            held.post(
+                f"{sim.url}/v1/payment_intents", data={"amount": "1000", "currency": "eur", **CARDS_FORM}, timeout=0.5
+            )
         started = time.monotonic()
         listed = other.get(f"{sim.url}/v1/payment_intents", timeout=5)
         assert listed.status_code == 200 and len(listed.json()["data"]) == 1

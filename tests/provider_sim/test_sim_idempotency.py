@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess, wait_for
 
-PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", "metadata": {"order_id": "ord_7"}}
+PARAMS: dict[str, Any] = {"amount": 1000, "currency": "eur", **CARDS, "metadata": {"order_id": "ord_7"}}
 SECRET_KEY = "sk_test_idempotency"
 
 
@@ -90,7 +91,8 @@ def test_a_key_still_in_use_answers_409_until_the_first_request_finishes(sim: Pr
     slow.join(timeout=10)
 
     assert concurrent.status_code == 409
-    assert concurrent.json()["error"]["type"] == "idempotency_error"
+    error = concurrent.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "idempotency_key_in_use")
     assert results[0].status_code == 200
     replay = post(sim, "/v1/payment_intents", data, "slow-key")
     assert replay.json()["id"] == results[0].json()["id"]

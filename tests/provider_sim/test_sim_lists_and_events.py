@@ -6,6 +6,7 @@ import time
 
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess
 
@@ -61,7 +62,7 @@ def test_the_created_filter_selects_by_unix_time(stripe_client: stripe.StripeCli
 def test_events_list_filters_by_type_and_pages(stripe_client: stripe.StripeClient) -> None:
     create_intents(stripe_client, 3)
     stripe_client.v1.payment_intents.create(
-        params={"amount": 100, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+        params={"amount": 100, "currency": "eur", **CARDS, "payment_method": "pm_card_visa", "confirm": True}
     )
 
     created = stripe_client.v1.events.list(params={"type": "payment_intent.created"})
@@ -88,9 +89,11 @@ def test_events_hold_the_object_as_it_was_when_the_event_happened(
     sim: ProviderSimProcess, stripe_client: stripe.StripeClient
 ) -> None:
     intent = stripe_client.v1.payment_intents.create(
-        params={"amount": 100, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+        params={"amount": 100, "currency": "eur", **CARDS, "payment_method": "pm_card_visa", "confirm": True}
     )
-    first, last = stripe_client.v1.events.list().data[::-1]
+    listed = stripe_client.v1.events.list().data[::-1]
+    intent_events = [event for event in listed if event.type.startswith("payment_intent.")]
+    first, last = intent_events[0], intent_events[-1]
     assert first.data.object.status == "requires_confirmation"
     assert last.data.object.status == "succeeded"
     assert intent.status == "succeeded"
@@ -106,9 +109,11 @@ def test_reset_forgets_every_object(sim: ProviderSimProcess, stripe_client: stri
 
 def test_search_finds_intents_by_metadata_and_status(stripe_client: stripe.StripeClient) -> None:
     wanted = stripe_client.v1.payment_intents.create(
-        params={"amount": 100, "currency": "eur", "metadata": {"order_id": "ord_search"}}
+        params={"amount": 100, "currency": "eur", **CARDS, "metadata": {"order_id": "ord_search"}}
     )
-    stripe_client.v1.payment_intents.create(params={"amount": 100, "currency": "eur", "metadata": {"order_id": "x"}})
+    stripe_client.v1.payment_intents.create(
+        params={"amount": 100, "currency": "eur", **CARDS, "metadata": {"order_id": "x"}}
+    )
 
     found = stripe_client.v1.payment_intents.search(
         params={"query": "metadata['order_id']:'ord_search' AND status:'requires_payment_method'"}

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess, wait_for
 
-EUR_10: dict[str, Any] = {"amount": 1000, "currency": "eur", "metadata": {"order_id": "ord_1"}}
+EUR_10: dict[str, Any] = {"amount": 1000, "currency": "eur", **CARDS, "metadata": {"order_id": "ord_1"}}
 
 
 def event_types_for(client: stripe.StripeClient, object_id: str) -> list[str]:
@@ -210,12 +211,12 @@ def test_a_succeeded_intent_can_be_neither_confirmed_nor_canceled(stripe_client:
 def test_bad_parameters_are_refused_with_the_parameter_named(stripe_client: stripe.StripeClient) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"currency": "eur"}, "amount"),
-        ({"amount": 0, "currency": "eur"}, "amount"),
+        ({"amount": 0, "currency": "eur", **CARDS}, "amount"),
         ({"amount": 100, "currency": "euro"}, "currency"),
-        ({"amount": 100, "currency": "eur", "capture_method": "later"}, "capture_method"),
-        ({"amount": 100, "currency": "eur", "payment_method": "pm_card_unknown"}, "payment_method"),
-        ({"amount": 100, "currency": "eur", "surprise": "x"}, "surprise"),
-        ({"amount": 100, "currency": "eur", "confirm": True, "expand": ["customer"]}, "expand"),
+        ({"amount": 100, "currency": "eur", **CARDS, "capture_method": "later"}, "capture_method"),
+        ({"amount": 100, "currency": "eur", **CARDS, "payment_method": "pm_card_unknown"}, "payment_method"),
+        ({"amount": 100, "currency": "eur", **CARDS, "surprise": "x"}, "surprise"),
+        ({"amount": 100, "currency": "eur", **CARDS, "confirm": True, "expand": ["customer"]}, "expand"),
     ]
     for params, param in cases:
         with pytest.raises(stripe.InvalidRequestError) as refused:
@@ -231,7 +232,7 @@ def test_the_module_level_stripe_api_works_when_pointed_at_the_simulator(sim: Pr
     saved = (stripe.api_base, stripe.api_key, stripe.max_network_retries)
     stripe.api_base, stripe.api_key, stripe.max_network_retries = sim.url, "sk_test_module", 0
     try:
-        intent = stripe.PaymentIntent.create(amount=500, currency="usd", metadata={"order_id": "o"})
+        intent = stripe.PaymentIntent.create(amount=500, currency="usd", metadata={"order_id": "o"}, **CARDS)
         confirmed = stripe.PaymentIntent.confirm(intent.id, payment_method="pm_card_visa")
         assert confirmed.status == "succeeded"
         assert stripe.PaymentIntent.retrieve(intent.id).amount_received == 500

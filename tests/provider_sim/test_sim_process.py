@@ -31,14 +31,22 @@ def test_settings_come_from_the_environment_and_survive_a_reset(receiver: Webhoo
             params={
                 "amount": 100,
                 "currency": "eur",
+                "allowed_payment_method_types": ["card"],
                 "payment_method": "pm_delayed_succeeds",
                 "confirm": True,
             }
         )
         wait_for(lambda: client.v1.payment_intents.retrieve(intent.id).status == "succeeded", what="settled")
-        delivered = receiver.wait_for(3)
+        delivered = receiver.wait_for(6)
         types = [stripe.Webhook.construct_event(r.body, r.signature, "whsec_from_env").type for r in delivered]
-        assert types == ["payment_intent.created", "payment_intent.processing", "payment_intent.succeeded"]
+        assert types == [
+            "payment_intent.created",
+            "charge.pending",
+            "payment_intent.processing",
+            "charge.succeeded",
+            "payment_intent.succeeded",
+            "charge.updated",
+        ]
 
         sim.reset()
 

@@ -62,7 +62,7 @@ def test_a_created_range_keeps_exactly_the_bounds_given() -> None:
 def _refunds(count: int) -> Collection[Refund]:
     collection: Collection[Refund] = Collection()
     for number in range(count):
-        collection.add(Refund(f"re_{number}", 1, "eur", "ch_1", "pi_1", created=number))
+        collection.add(Refund(f"re_{number}", 1, "eur", "ch_1", "pi_1", "pm_card_visa", created=number))
     return collection
 
 
@@ -102,7 +102,7 @@ def test_an_idempotency_key_is_refused_for_other_parameters_and_while_in_progres
     assert store.begin("sk_test_a", "k1", "POST /v1/x?a=1") is None
     with pytest.raises(StripeApiError) as in_progress:
         store.begin("sk_test_a", "k1", "POST /v1/x?a=1")
-    assert (in_progress.value.status, in_progress.value.type) == (409, "idempotency_error")
+    assert (in_progress.value.status, in_progress.value.code) == (409, "idempotency_key_in_use")
     with pytest.raises(StripeApiError) as mismatch:
         store.begin("sk_test_a", "k1", "POST /v1/x?a=2")
     assert (mismatch.value.status, mismatch.value.type) == (400, "idempotency_error")

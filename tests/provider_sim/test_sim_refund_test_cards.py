@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess, wait_for
 
@@ -13,7 +14,7 @@ DAY = 24 * 60 * 60
 
 def refund_on(client: stripe.StripeClient, payment_method: str) -> stripe.Refund:
     intent = client.v1.payment_intents.create(
-        params={"amount": 1000, "currency": "eur", "payment_method": payment_method, "confirm": True}
+        params={"amount": 1000, "currency": "eur", **CARDS, "payment_method": payment_method, "confirm": True}
     )
     assert intent.status == "succeeded"
     return client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 400})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 import stripe
+from sim_params import CARDS
 
 from support.provider_sim_process import ProviderSimProcess, wait_for
 
 
 def paid_intent(client: stripe.StripeClient, amount: int = 1000) -> stripe.PaymentIntent:
     return client.v1.payment_intents.create(
-        params={"amount": amount, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+        params={"amount": amount, "currency": "eur", **CARDS, "payment_method": "pm_card_visa", "confirm": True}
     )
 
 
@@ -60,7 +61,7 @@ def test_refunding_more_than_remains_is_refused_as_amount_too_large(
 
 
 def test_an_unpaid_intent_cannot_be_refunded(stripe_client: stripe.StripeClient) -> None:
-    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
+    intent = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **CARDS})
     with pytest.raises(stripe.InvalidRequestError) as refused:
         stripe_client.v1.refunds.create(params={"payment_intent": intent.id})
     assert refused.value.code == "charge_not_refundable"

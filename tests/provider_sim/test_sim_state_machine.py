@@ -9,7 +9,7 @@ import pytest
 from provider_sim.config import SimConfig
 from provider_sim.errors import StripeApiError
 from provider_sim.objects import Event, RequestInfo
-from provider_sim.payment_intents import IntentSpec
+from provider_sim.payment_intents import ConfirmOptions, IntentSpec
 from provider_sim.refunds import RefundSpec
 from provider_sim.simulator import RefundTarget, Simulator
 
@@ -52,7 +52,7 @@ def events(simulator: Simulator) -> list[Event]:
 
 def test_a_delayed_payment_settles_when_its_timer_fires(simulator: Simulator, scheduler: ManualScheduler) -> None:
     intent = simulator.create_payment_intent(
-        IntentSpec(1000, "eur", payment_method="pm_delayed_succeeds"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", payment_method="pm_delayed_succeeds"), confirm=ConfirmOptions(), request=REQUEST
     )
     assert intent["status"] == "processing"
     assert [delay for delay, _ in scheduler.pending] == [2.0]
@@ -67,7 +67,7 @@ def test_a_settlement_timer_that_fires_after_a_manual_settle_changes_nothing(
     simulator: Simulator, scheduler: ManualScheduler
 ) -> None:
     intent = simulator.create_payment_intent(
-        IntentSpec(1000, "eur", payment_method="pm_delayed_succeeds"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", payment_method="pm_delayed_succeeds"), confirm=ConfirmOptions(), request=REQUEST
     )
     simulator.settle_payment(intent["id"], succeed=False)
     count = len(events(simulator))
@@ -79,11 +79,13 @@ def test_a_settlement_timer_that_fires_after_a_manual_settle_changes_nothing(
 
 
 def test_events_keep_the_snapshot_of_their_moment(simulator: Simulator) -> None:
-    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=False, request=REQUEST)
-    simulator.confirm_payment_intent(intent["id"], "pm_card_visa", REQUEST)
+    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=None, request=REQUEST)
+    simulator.confirm_payment_intent(intent["id"], ConfirmOptions(payment_method="pm_card_visa"), REQUEST)
 
-    created, succeeded = events(simulator)
+    created, charged, succeeded, booked = events(simulator)
 
+    assert (charged.type, booked.type) == ("charge.succeeded", "charge.updated")
+    assert booked.previous_attributes == {"balance_transaction": None}
     assert (created.data_object["status"], succeeded.data_object["status"]) == (
         "requires_payment_method",
         "succeeded",
@@ -92,10 +94,12 @@ def test_events_keep_the_snapshot_of_their_moment(simulator: Simulator) -> None:
 
 
 def test_a_decline_is_recorded_before_it_is_raised(simulator: Simulator) -> None:
-    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=False, request=REQUEST)
+    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=None, request=REQUEST)
 
     with pytest.raises(StripeApiError) as declined:
-        simulator.confirm_payment_intent(intent["id"], "pm_card_chargeDeclinedInsufficientFunds", REQUEST)
+        simulator.confirm_payment_intent(
+            intent["id"], ConfirmOptions(payment_method="pm_card_chargeDeclinedInsufficientFunds"), REQUEST
+        )
 
     assert (declined.value.status, declined.value.replayable) == (402, True)
     assert declined.value.extra["decline_code"] == "insufficient_funds"
@@ -107,7 +111,7 @@ def test_a_pending_refund_counts_against_the_charge_until_it_fails(
     simulator: Simulator, scheduler: ManualScheduler
 ) -> None:
     intent = simulator.create_payment_intent(
-        IntentSpec(1000, "eur", payment_method="pm_card_visa"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", payment_method="pm_card_visa"), confirm=ConfirmOptions(), request=REQUEST
     )
     simulator.settlement.refunds_succeed = False
     refund = simulator.create_refund(RefundTarget(payment_intent=intent["id"]), RefundSpec(amount=400), REQUEST)
@@ -120,7 +124,7 @@ def test_a_pending_refund_counts_against_the_charge_until_it_fails(
 
 
 def test_retrieving_with_the_wrong_kind_of_id_is_resource_missing(simulator: Simulator) -> None:
-    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=False, request=REQUEST)
+    intent = simulator.create_payment_intent(IntentSpec(1000, "eur"), confirm=None, request=REQUEST)
     with pytest.raises(StripeApiError) as missing:
         simulator.retrieve("re", intent["id"])
     assert (missing.value.status, missing.value.code) == (404, "resource_missing")
@@ -128,7 +132,7 @@ def test_retrieving_with_the_wrong_kind_of_id_is_resource_missing(simulator: Sim
 
 def test_reset_cancels_timers_and_forgets_objects(simulator: Simulator, scheduler: ManualScheduler) -> None:
     simulator.create_payment_intent(
-        IntentSpec(1000, "eur", payment_method="pm_delayed_fails"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", payment_method="pm_delayed_fails"), confirm=ConfirmOptions(), request=REQUEST
     )
     simulator.reset()
     assert scheduler.pending == []
@@ -137,10 +141,12 @@ def test_reset_cancels_timers_and_forgets_objects(simulator: Simulator, schedule
 
 def test_moving_the_clock_does_what_fell_due_in_due_order_and_counts_it(simulator: Simulator) -> None:
     held = simulator.create_payment_intent(
-        IntentSpec(1000, "eur", capture_method="manual", payment_method="pm_card_visa"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", capture_method="manual", payment_method="pm_card_visa"),
+        confirm=ConfirmOptions(),
+        request=REQUEST,
     )
     paid = simulator.create_payment_intent(
-        IntentSpec(1000, "eur", payment_method="pm_card_refundPending"), confirm=True, request=REQUEST
+        IntentSpec(1000, "eur", payment_method="pm_card_refundPending"), confirm=ConfirmOptions(), request=REQUEST
     )
     simulator.create_refund(RefundTarget(payment_intent=paid["id"]), RefundSpec(), REQUEST)
 
@@ -152,6 +158,7 @@ def test_moving_the_clock_does_what_fell_due_in_due_order_and_counts_it(simulato
     assert simulator.advance_clock(4 * 24 * 60 * 60)["authorizations_lapsed"] == 1
 
     lapsed = simulator.retrieve("pi", held["id"])
-    assert (lapsed["status"], lapsed["cancellation_reason"]) == ("canceled", "automatic")
+    assert (lapsed["status"], lapsed["cancellation_reason"]) == ("canceled", "expired")
     assert lapsed["canceled_at"] == 1_700_000_000 + 7 * 24 * 60 * 60
-    assert [event.type for event in events(simulator)][-2:] == ["refund.updated", "payment_intent.canceled"]
+    types = [event.type for event in events(simulator)]
+    assert types[-4:] == ["refund.updated", "charge.refund.updated", "charge.expired", "payment_intent.canceled"]

@@ -7,6 +7,7 @@ import random
 import time
 
 import stripe
+from sim_params import CARDS
 from sim_webhook_receiver import WebhookReceiver
 
 from checkout_engine.webhooks.signature import verify_signature
@@ -17,7 +18,7 @@ SECRET = "whsec_test_receiver"  # what the `receiver` fixture configures
 
 
 def create_intent(client: stripe.StripeClient, **extra: str | bool) -> str:
-    intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **extra})
+    intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur", **CARDS, **extra})
     return str(intent.id)
 
 
@@ -125,9 +126,14 @@ def test_drop_rate_one_delivers_nothing_yet_the_events_stay_listed(
     events = stripe_client.v1.events.list().data
     flushed = sim.flush_webhooks()
 
-    assert [event.type for event in events] == ["payment_intent.succeeded", "payment_intent.created"]
+    assert [event.type for event in events][::-1] == [
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.updated",
+    ]
     assert flushed == {"attempted": 0, "delivered": 0, "failed": 0, "pending": 0}
-    assert [entry["outcome"] for entry in sim.deliveries()] == ["dropped", "dropped"]
+    assert [entry["outcome"] for entry in sim.deliveries()] == ["dropped"] * 4
     assert receiver.requests() == []
 
 
@@ -175,15 +181,17 @@ def test_paused_deliveries_wait_until_flushed_in_creation_order(
     sim.configure_webhooks(paused=True)
     create_intent(stripe_client, payment_method="pm_card_visa", confirm=True)
     create_intent(stripe_client)
-    assert sim.sim("GET", "webhooks")["pending"] == 3
+    assert sim.sim("GET", "webhooks")["pending"] == 5
     assert stripe_client.v1.events.list().data[0].pending_webhooks == 1
 
     flushed = sim.flush_webhooks()
 
-    assert flushed == {"attempted": 3, "delivered": 3, "failed": 0, "pending": 0}
+    assert flushed == {"attempted": 5, "delivered": 5, "failed": 0, "pending": 0}
     assert [event["type"] for event in receiver.accepted_events()] == [
         "payment_intent.created",
+        "charge.succeeded",
         "payment_intent.succeeded",
+        "charge.updated",
         "payment_intent.created",
     ]
     assert stripe_client.v1.events.list().data[0].pending_webhooks == 0
