@@ -1,8 +1,9 @@
-"""The engine's flows against a simulator process of this module's own, whose journal the flow tests read; the whole
-product otherwise as tests/support/stack.py builds it, with the capture method a test may choose."""
+"""The engine's flows against a simulator process of these tests' own, whose journal file they read; the whole product
+otherwise as tests/support/stack.py builds it, with the capture method a test may choose."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 
 from checkout_engine.settings import Settings
 from conformance.journal_window import JournalWindow
-from support.provider_sim_process import ProviderSimProcess
+from support.provider_sim_process import JOURNAL_DIR_VARIABLE, ProviderSimProcess
 from support.stack import (
     ADMIN_KEY,
     WEBHOOK_SECRET,
@@ -32,19 +33,29 @@ __all__ = ["client", "default_items", "fulfilled", "live", "place", "provider", 
 
 @pytest.fixture(scope="module")
 def journal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("provider-sim-journal")
+    """The session's journal directory when the conformance plugin set one up (so the session's check sees these
+    exchanges too), else one of this module's own."""
+    session = os.environ.get(JOURNAL_DIR_VARIABLE)
+    return Path(session) if session else tmp_path_factory.mktemp("provider-sim-journal")
 
 
 @pytest.fixture(scope="module")
 def sim_process(journal_dir: Path) -> Iterator[ProviderSimProcess]:
-    """The simulator of these tests, journaling into a directory of their own (not the session's)."""
+    """The simulator of these tests, journaling whatever the session says."""
     with ProviderSimProcess(env={"PROVIDER_SIM_JOURNAL": str(journal_dir)}) as process:
         yield process
 
 
+@pytest.fixture(scope="module")
+def journal_file(sim_process: ProviderSimProcess, journal_dir: Path) -> Path:
+    """The file of this module's simulator alone (the journal names each process's file by its pid)."""
+    pid = sim_process.sim("GET", "health")["pid"]
+    return journal_dir / f"provider_sim-{pid}.jsonl"
+
+
 @pytest.fixture
-def journal(sim: ProviderSimProcess, journal_dir: Path) -> JournalWindow:
-    return JournalWindow(journal_dir, sim)
+def journal(sim: ProviderSimProcess, journal_file: Path) -> JournalWindow:
+    return JournalWindow(journal_file, sim)
 
 
 @pytest.fixture
@@ -62,5 +73,5 @@ def settings(db_url: str, sim: ProviderSimProcess, capture_method: str) -> Setti
         stripe_api_base=sim.url,
         provider_timeout_seconds=2.0,
         stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
-        capture_method=capture_method,  # type: ignore[arg-type]
+        capture_method=capture_method,
     )

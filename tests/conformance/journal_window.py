@@ -13,27 +13,26 @@ from support.provider_sim_process import ProviderSimProcess
 
 
 class JournalWindow:
-    """The journal lines written from the moment it was opened: one test's exchanges with the simulator."""
+    """The lines of one simulator's journal file written from the moment it was opened: one test's exchanges."""
 
-    def __init__(self, directory: Path, sim: ProviderSimProcess) -> None:
-        self.directory = directory
+    def __init__(self, path: Path, sim: ProviderSimProcess) -> None:
+        self.path = path
         self.sim = sim
-        self._offsets = {path: path.stat().st_size for path in directory.glob("*.jsonl")}
+        self._offset = path.stat().st_size if path.exists() else 0
 
     def entries(self) -> list[dict[str, Any]]:
-        found = []
-        for path in sorted(self.directory.glob("*.jsonl")):
-            with path.open("rb") as journal:
-                journal.seek(self._offsets.get(path, 0))
-                found += [json.loads(line) for line in journal.read().splitlines() if line.strip()]
-        return found
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as journal:
+            journal.seek(self._offset)
+            return [json.loads(line) for line in journal.read().splitlines() if line.strip()]
 
     def assert_conforms(self) -> None:
         """Fails with every mismatch between this test's exchanges and Stripe's published API."""
         # The events of the test, listed once: what the webhooks delivered is checked with the answers.
         self.sim.stripe_client().v1.events.list(params={"limit": 100})
         entries = self.entries()
-        assert entries, f"nothing was journaled in {self.directory}: is the simulator's journal on?"
+        assert entries, f"nothing was journaled in {self.path}: is the simulator's journal on?"
         mismatches = check_entries(entries)
         if mismatches:
             listed = report(mismatches)

@@ -8,12 +8,17 @@ expandable fields, `additionalProperties`, `enum`, `maxLength`, `pattern`, `$ref
   an integer is a string of digits and a boolean is `true` or `false`; arrays may arrive as `{"0": ..., "1": ...}`.
 
 The spec is OpenAPI 3.0, not JSON Schema (`nullable` beside `type`, open objects by default), hence a small
-interpreter of its own rather than a conversion."""
+interpreter of its own rather than a conversion.
+
+A spec is of one API version; the client may pin a later one. `models` maps an object kind (`charge`) to a class
+whose annotations name that kind's fields at the later version (with nested classes named after their fields, as
+the `stripe` library's are): a field added since is then no undocumented field, and one removed since may be
+absent. What such fields hold is not checked: the spec does not describe them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +38,17 @@ class Problem:
     found: str
 
 
+Models = Callable[[str], type | None]
+
+
+def _no_models(kind: str) -> type | None:
+    return None
+
+
 class SchemaChecker:
-    def __init__(self, components: Mapping[str, Schema]) -> None:
+    def __init__(self, components: Mapping[str, Schema], models: Models = _no_models) -> None:
         self.components = components
+        self.models = models
 
     def resolve(self, schema: Schema) -> Schema:
         while "$ref" in schema:
@@ -57,16 +70,18 @@ class SchemaChecker:
 
     # -- JSON mode ------------------------------------------------------------------------------------------
 
-    def check_json(self, value: Any, schema: Schema, where: str = "$") -> list[Problem]:
+    def check_json(self, value: Any, schema: Schema, where: str = "$", model: type | None = None) -> list[Problem]:
         if value is None:
             ok = schema.get("nullable") or self.resolve(schema).get("nullable")
             return [] if ok else [Problem(where, self.describe(schema), "null")]
+        if isinstance(value, dict) and isinstance(value.get("object"), str):
+            model = self.models(value["object"]) or model
         if "$ref" in schema:
-            return self.check_json(value, self.resolve(schema), where)
+            return self.check_json(value, self.resolve(schema), where, model)
         if "anyOf" in schema or "oneOf" in schema:
-            return self._check_branches(value, schema, where, self.check_json)
+            return self._check_branches(value, schema, where, lambda v, b, w: self.check_json(v, b, w, model))
         for branch in schema.get("allOf", []):
-            problems = self.check_json(value, branch, where)
+            problems = self.check_json(value, branch, where, model)
             if problems:
                 return problems
         expected_type = schema.get("type")
@@ -76,30 +91,40 @@ class SchemaChecker:
             return self._check_string(value, value, schema, where)
         if isinstance(value, list):
             items = schema.get("items")
-            return [p for i, item in enumerate(value) for p in self.check_json(item, items or {}, f"{where}[{i}]")]
+            return [
+                p for i, item in enumerate(value) for p in self.check_json(item, items or {}, f"{where}[{i}]", model)
+            ]
         if isinstance(value, dict):
-            return self._check_json_object(value, schema, where)
+            return self._check_json_object(value, schema, where, model)
         if "enum" in schema and value not in schema["enum"]:
             return [Problem(where, self.describe(schema), describe_value(value))]
         return []
 
-    def _check_json_object(self, value: dict[str, Any], schema: Schema, where: str) -> list[Problem]:
+    def _check_json_object(
+        self, value: dict[str, Any], schema: Schema, where: str, model: type | None
+    ) -> list[Problem]:
         properties: Mapping[str, Schema] = schema.get("properties", {})
         problems: list[Problem] = []
         kind = _object_kind(schema)
+        now = set(getattr(model, "__annotations__", {})) if model is not None else None
         must = set(schema.get("required", []))
         must |= {name for name, sub in properties.items() if sub.get("nullable")}
         must -= {name for owner, name in OMITTED_UNLESS_EXPANDED if owner == kind}
+        if now is not None:
+            must &= now  # a field removed since the spec's version is rightly absent
         for name in sorted(must - value.keys()):
             sub = properties.get(name, {})
             expected = self.describe(sub) + (" (null when empty)" if sub.get("nullable") else "")
             problems.append(Problem(f"{where}.{name}", expected, "missing"))
         extra = schema.get("additionalProperties")
         for name, item in value.items():
+            inner = _nested_model(model, name)
             if name in properties:
-                problems += self.check_json(item, properties[name], f"{where}.{name}")
+                problems += self.check_json(item, properties[name], f"{where}.{name}", inner)
             elif isinstance(extra, Mapping):
-                problems += self.check_json(item, extra, f"{where}.{name}")
+                problems += self.check_json(item, extra, f"{where}.{name}", inner)
+            elif now is not None and name in now:
+                continue  # added since the spec's version
             elif extra is False or (extra is None and properties):
                 problems.append(Problem(f"{where}.{name}", "no such field (undocumented)", describe_value(item)))
         return problems
@@ -175,6 +200,12 @@ class SchemaChecker:
         if "pattern" in schema and not re.search(str(schema["pattern"]), text):
             return [Problem(where, f"matching {schema['pattern']}", describe_value(text))]
         return []
+
+
+def _nested_model(model: type | None, field: str) -> type | None:
+    """The class describing a field's object (`payment_method_details` → `PaymentMethodDetails`), if any."""
+    nested = getattr(model, "".join(part.capitalize() for part in field.split("_")), None)
+    return nested if isinstance(nested, type) else None
 
 
 def _object_kind(schema: Schema) -> str | None:

@@ -17,9 +17,52 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import stripe
+import stripe.params
+from stripe._object_classes import get_object_class
+
 from conformance.openapi_schema import Problem, SchemaChecker, describe_value
 
 SPEC_PATH = Path(__file__).resolve().parent / "stripe_spec" / "operations.json"
+
+# The spec is of API 2023-08-16; the `stripe` library pins a later version, which the adapter sends and the
+# simulator renders. The library's typed models name the fields and parameters of that version: those added since
+# 2023-08-16 are accepted (unchecked: the spec does not describe them), those removed since may be absent.
+PINNED_VERSION = stripe.api_version
+_PARAMS_AT_PINNED_VERSION = {
+    "POST /v1/payment_intents": "PaymentIntentCreateParams",
+    "GET /v1/payment_intents": "PaymentIntentListParams",
+    "GET /v1/payment_intents/search": "PaymentIntentSearchParams",
+    "GET /v1/payment_intents/{intent}": "PaymentIntentRetrieveParams",
+    "POST /v1/payment_intents/{intent}": "PaymentIntentModifyParams",
+    "POST /v1/payment_intents/{intent}/confirm": "PaymentIntentConfirmParams",
+    "POST /v1/payment_intents/{intent}/capture": "PaymentIntentCaptureParams",
+    "POST /v1/payment_intents/{intent}/cancel": "PaymentIntentCancelParams",
+    "POST /v1/refunds": "RefundCreateParams",
+    "GET /v1/refunds": "RefundListParams",
+    "GET /v1/refunds/{refund}": "RefundRetrieveParams",
+    "POST /v1/refunds/{refund}": "RefundModifyParams",
+    "POST /v1/refunds/{refund}/cancel": "RefundCancelParams",
+    "GET /v1/charges": "ChargeListParams",
+    "GET /v1/charges/{charge}": "ChargeRetrieveParams",
+    "GET /v1/events": "EventListParams",
+    "GET /v1/events/{id}": "EventRetrieveParams",
+}
+
+
+def model_at_pinned_version(kind: str) -> type | None:
+    """The library's class of an object kind, whose annotations are that kind's fields at the pinned version."""
+    found = get_object_class("V1", kind)  # the generic StripeObject for a kind the library does not know
+    generic = found is stripe.StripeObject or kind in ("list", "search_result")
+    return None if generic or not isinstance(found, type) else found
+
+
+@cache
+def params_at_pinned_version(operation: str) -> frozenset[str]:
+    name = _PARAMS_AT_PINNED_VERSION.get(operation)
+    params = getattr(stripe.params, name) if name else None
+    return frozenset(getattr(params, "__annotations__", {}))
+
 
 # Errors with which Stripe refuses a parameter it does not know; answered for a documented one, they are wrong.
 _UNKNOWN_PARAMETER_CODES = {"parameter_unknown"}
@@ -51,7 +94,7 @@ class StripeSpec:
     """The carried operations of Stripe's spec, found by method and concrete path."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
-        self.checker = SchemaChecker(document["components"]["schemas"])
+        self.checker = SchemaChecker(document["components"]["schemas"], model_at_pinned_version)
         self.operations = [self._operation(name, found) for name, found in document["operations"].items()]
         # A literal segment wins over a template one (`/v1/payment_intents/search` is not an intent id).
         self.operations.sort(key=lambda operation: operation.name.count("{"))
@@ -151,7 +194,10 @@ def _event_object_problems(body: Mapping[str, Any], checker: SchemaChecker) -> l
         problems += checker.check_json(data["object"], schema, inner)
         previous = data.get("previous_attributes")
         if isinstance(previous, dict):
-            documented = schema.get("properties", {})
+            documented = {
+                *schema.get("properties", {}),
+                *getattr(model_at_pinned_version(str(kind)), "__annotations__", {}),
+            }
             problems += [
                 Problem(f"{where}.data.previous_attributes.{name}", f"a field of {kind}", "an undocumented one")
                 for name in previous
@@ -168,11 +214,14 @@ def _parameter_problems(
     if operation.form is not None and entry.get("form"):
         sent |= decode_form(str(entry["form"]))
         documented = {**documented, **operation.form.get("properties", {})}
+    added_since = params_at_pinned_version(operation.name) - documented.keys()
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and error.get("code") in _UNKNOWN_PARAMETER_CODES:
         # Refused as unknown: wrong only if Stripe documents it (whatever else the client sent was refused).
         name = str(error.get("param") or "")
         top = name.partition("[")[0]
+        if top in added_since:
+            return [Problem(f"param {name}", f"accepted (a parameter at {PINNED_VERSION})", "refused as unknown")]
         return (
             [Problem(f"param {name}", "accepted (a documented parameter)", "refused as unknown")]
             if top in documented
@@ -182,6 +231,8 @@ def _parameter_problems(
         return []  # a refused request is no parameter the simulator took; its answer was checked above
     problems: list[Problem] = []
     for name, value in sent.items():
+        if name in added_since:
+            continue  # a parameter of the pinned version the spec's older version lacks: unchecked
         if name not in documented:
             problems.append(Problem(f"param {name}", "no such parameter (Stripe refuses it)", "it accepted"))
         else:
