@@ -27,7 +27,11 @@ def make_engine(url: str, *, pool_size: int = PG_POOL_SIZE) -> Engine:
         # No pre-ping: it costs a round trip on every checkout of a connection. A connection the server dropped
         # fails one statement, SQLAlchemy then discards the whole pool, and the next unit of work reconnects.
         engine = sa.create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=PG_POOL_RECYCLE_SECONDS
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=PG_POOL_RECYCLE_SECONDS,
+            hide_parameters=True,  # a statement's values (tokens, secrets) never reach an error's text or a log
         )
     _count_round_trips(engine)
     return engine
@@ -49,7 +53,9 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None})
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "isolation_level": None}, hide_parameters=True
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
