@@ -120,7 +120,10 @@ class SchemaChecker:
         for name, item in value.items():
             inner = _nested_model(model, name)
             if name in properties:
-                problems += self.check_json(item, properties[name], f"{where}.{name}", inner)
+                found = self.check_json(item, properties[name], f"{where}.{name}", inner)
+                if isinstance(item, str) and item in literal_values(getattr(model, "__annotations__", {}).get(name)):
+                    found = [p for p in found if p.where != f"{where}.{name}"]  # an enum value added since
+                problems += found
             elif isinstance(extra, Mapping):
                 problems += self.check_json(item, extra, f"{where}.{name}", inner)
             elif now is not None and name in now:
@@ -200,6 +203,14 @@ class SchemaChecker:
         if "pattern" in schema and not re.search(str(schema["pattern"]), text):
             return [Problem(where, f"matching {schema['pattern']}", describe_value(text))]
         return []
+
+
+def literal_values(annotation: Any) -> set[str]:
+    """The strings a typed model's annotation lists as `Literal[...]` (annotations may be objects or strings)."""
+    if annotation is None:
+        return set()
+    listed = re.findall(r"Literal\[([^\]]*)\]", repr(annotation))
+    return {value for group in listed for value in re.findall(r"'([^']*)'", group)}
 
 
 def _nested_model(model: type | None, field: str) -> type | None:

@@ -21,7 +21,7 @@ import stripe
 import stripe.params
 from stripe._object_classes import get_object_class
 
-from conformance.openapi_schema import Problem, SchemaChecker, describe_value
+from conformance.openapi_schema import Problem, SchemaChecker, describe_value, literal_values
 
 SPEC_PATH = Path(__file__).resolve().parent / "stripe_spec" / "operations.json"
 
@@ -57,11 +57,21 @@ def model_at_pinned_version(kind: str) -> type | None:
     return None if generic or not isinstance(found, type) else found
 
 
-@cache
-def params_at_pinned_version(operation: str) -> frozenset[str]:
+def _params_annotations(operation: str) -> Mapping[str, Any]:
     name = _PARAMS_AT_PINNED_VERSION.get(operation)
     params = getattr(stripe.params, name) if name else None
-    return frozenset(getattr(params, "__annotations__", {}))
+    annotations: Mapping[str, Any] = getattr(params, "__annotations__", {})
+    return annotations
+
+
+@cache
+def params_at_pinned_version(operation: str) -> frozenset[str]:
+    return frozenset(_params_annotations(operation))
+
+
+def param_values_at_pinned_version(operation: str, name: str) -> set[str]:
+    """The enum values the pinned version lists for a top-level parameter (e.g. `capture_method`)."""
+    return literal_values(_params_annotations(operation).get(name))
 
 
 # Errors with which Stripe refuses a parameter it does not know; answered for a documented one, they are wrong.
@@ -236,7 +246,10 @@ def _parameter_problems(
         if name not in documented:
             problems.append(Problem(f"param {name}", "no such parameter (Stripe refuses it)", "it accepted"))
         else:
-            problems += checker.check_form(value, documented[name], f"param {name}")
+            found = checker.check_form(value, documented[name], f"param {name}")
+            if isinstance(value, str) and value in param_values_at_pinned_version(operation.name, name):
+                found = [p for p in found if p.where != f"param {name}"]  # an enum value added since
+            problems += found
     return problems
 
 
