@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_FLOOR, Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -36,6 +37,21 @@ def parse_limits(value: int | str) -> tuple[int, dict[str, int]]:
         else:
             default = int(amount)
     return default, per_currency
+
+
+Networks = tuple[IPv4Network | IPv6Network, ...]
+
+
+@lru_cache(maxsize=8)
+def parse_networks(value: str) -> Networks:
+    """``10.0.0.1, 192.168.0.0/16, ::1`` → those networks (an address is a network of one)."""
+    networks = []
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"CHECKOUT_TRUSTED_PROXIES: {part!r} is not an IP address or CIDR network") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -94,6 +110,9 @@ class Settings(BaseSettings):
     reconcile_self_check: bool = True  # reconciliation also runs the money invariants over our own books
     coupon_failure_limit: int = Field(default=5, gt=0)
     coupon_failure_window_seconds: int = Field(default=600, gt=0)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses and CIDR networks); none by default,
+    # so that a client cannot choose the address its limits are counted under.
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -107,6 +126,15 @@ class Settings(BaseSettings):
     def _readable_limit(cls, value: int | str) -> int | str:
         parse_limits(value)  # refuses a malformed value at start-up, not at the first refund
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _readable_networks(cls, value: str) -> str:
+        parse_networks(value)  # refuses a malformed value at start-up, not at the first request
+        return value
+
+    def trusted_proxy_networks(self) -> Networks:
+        return parse_networks(self.trusted_proxies)
 
     def support_limit_for(self, currency: str) -> int:
         """Support's refund limit per order in ``currency``'s minor units."""
