@@ -142,23 +142,22 @@ def test_shipping_needs_a_known_method_that_ships_to_the_country(shop: TestClien
     assert shop.get(f"/v1/carts/{cart_id}").json()["shipping"] is None
 
 
-def test_an_invalid_coupon_is_refused_with_its_reason_and_leaves_the_cart_alone(
+def test_every_coupon_that_cannot_be_applied_gets_one_answer_and_leaves_the_cart_alone(
     shop: TestClient, admin_headers: dict[str, str]
 ) -> None:
+    """Unknown, expired, other-currency and below-minimum codes answer alike, so a guesser learns nothing."""
     shop.put(
         "/admin/v1/coupons/OLD10", headers=admin_headers, json={"percent_off": 10, "expires_at": "2020-01-01T00:00:00Z"}
     )
     shop.put("/admin/v1/coupons/USD5", headers=admin_headers, json={"amount_off": 500, "currency": "USD"})
     cart_id = new_cart(shop)["id"]
     set_item(shop, cart_id, "SHIRT", 1)
-    for code, reason in [
-        ("NOPE", "unknown_code"),
-        ("OLD10", "expired"),
-        ("USD5", "currency_mismatch"),
-        ("FIVEEUR", "below_min_subtotal"),
-    ]:
+    answers = []
+    for code in ["NOPE", "OLD10", "USD5", "FIVEEUR"]:
         error = assert_error(shop.put(f"/v1/carts/{cart_id}/coupon", json={"code": code}), 422, "invalid_coupon")
-        assert error["details"] == {"reason": reason}
+        answers.append(error)
+    assert all(answer == answers[0] for answer in answers), answers
+    assert answers[0]["details"] == {}
     assert shop.get(f"/v1/carts/{cart_id}").json()["coupon"] is None
 
 

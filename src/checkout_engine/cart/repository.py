@@ -7,10 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from checkout_engine.cart.attempts import Count, Scope, window_start_cutoff
 from checkout_engine.cart.model import Cart, CartLine, CartStatus, ShippingAddress
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import cart_lines, carts, coupon_failures
-from checkout_engine.db.upsert import upsert
+from checkout_engine.db.types import UtcDateTime
+from checkout_engine.db.upsert import dialect_insert, upsert
 
 
 def insert_cart(conn: sa.Connection, cart: Cart) -> None:
@@ -91,16 +93,29 @@ def update_cart(conn: sa.Connection, cart_id: str, **fields: Any) -> None:
     )
 
 
-def record_coupon_failure(conn: sa.Connection, cart_id: str, client_address: str | None) -> None:
-    conn.execute(coupon_failures.insert().values(cart_id=cart_id, client_address=client_address, at=utcnow()))
+def count_coupon_failure(conn: sa.Connection, scope: Scope, key: str, *, now: datetime, window_seconds: int) -> Count:
+    """One more failure in the key's window, in one statement: the upsert returns the count it wrote, and on
+    PostgreSQL it holds the row's lock until commit, so concurrent attempts under one key are counted one by one.
+    A window that has ended starts again at ``now`` with this failure."""
+    table = coupon_failures
+    ended = table.c.window_started_at <= window_start_cutoff(now, window_seconds)
+    statement = dialect_insert(conn, table).values(scope=scope.value, key=key, window_started_at=now, failures=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.scope, table.c.key],
+        set_={
+            "failures": sa.case((ended, 1), else_=table.c.failures + 1),
+            "window_started_at": sa.case((ended, sa.literal(now, UtcDateTime())), else_=table.c.window_started_at),
+        },
+    )
+    failures, started_at = conn.execute(statement.returning(table.c.failures, table.c.window_started_at)).one()
+    return Count(scope, failures, started_at)
 
 
-def count_coupon_failures(conn: sa.Connection, cart_id: str, client_address: str | None, since: datetime) -> int:
-    """Failures within the window on this cart or from this client address, whichever is higher."""
-    recent = coupon_failures.c.at >= since
-    by_cart = sa.select(sa.func.count()).where(recent, coupon_failures.c.cart_id == cart_id)
-    count = int(conn.execute(by_cart).scalar_one())
-    if client_address:
-        by_client = sa.select(sa.func.count()).where(recent, coupon_failures.c.client_address == client_address)
-        count = max(count, int(conn.execute(by_client).scalar_one()))
-    return count
+def forgive_coupon_failure(conn: sa.Connection, scope: Scope, key: str) -> None:
+    """Give back the slot an attempt took (the code applied); the row is still locked by this transaction."""
+    table = coupon_failures
+    conn.execute(
+        table.update()
+        .where(table.c.scope == scope.value, table.c.key == key, table.c.failures > 0)
+        .values(failures=table.c.failures - 1)
+    )

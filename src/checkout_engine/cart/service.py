@@ -3,20 +3,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import structlog
 
+from checkout_engine.cart import attempts
 from checkout_engine.cart import repository as repo
+from checkout_engine.cart.attempts import Scope
 from checkout_engine.cart.model import Cart, CartStatus, ShippingAddress, check_quantity
 from checkout_engine.catalog import repository as catalog
 from checkout_engine.catalog.model import ProductKind, check_sku, is_country
 from checkout_engine.clock import utcnow
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.errors import Invalid, NotFound, TooManyRequests
+from checkout_engine.errors import Invalid, NotFound
 from checkout_engine.ids import new_id
 from checkout_engine.money import is_currency
 from checkout_engine.pricing.calculator import coupon_rejection
 from checkout_engine.pricing.service import load_context
 from checkout_engine.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# One answer for every code that cannot be applied: naming the reason would tell a guesser which codes exist.
+COUPON_REFUSED_MESSAGE = (
+    "This coupon code cannot be applied to this cart. Check the code as written, its expiry date, and whether "
+    "it asks for a minimum order value, certain items or another currency."
+)
 
 
 def create_cart(
@@ -136,28 +146,43 @@ def set_shipping(uow: UnitOfWork, cart_id: str, address: ShippingAddress, method
 
 
 def apply_coupon(uow: UnitOfWork, cart_id: str, code: str, *, client_address: str | None, settings: Settings) -> Cart:
+    """Put the coupon on the cart. Every code that cannot be applied gets the same answer, whether it exists or
+    not (no enumeration oracle); the reason goes to the log. The attempt is counted before the code is looked at."""
     cart = _open_cart(uow, cart_id)
-    since = utcnow() - timedelta(seconds=settings.coupon_failure_window_seconds)
-    if repo.count_coupon_failures(uow.connection, cart.id, client_address, since) >= settings.coupon_failure_limit:
-        raise TooManyRequests(
-            "Too many invalid coupon codes; try again later.",
-            code="too_many_attempts",
-            details={"retry_after_seconds": settings.coupon_failure_window_seconds},
-        )
-    coupon = catalog.get_coupon(uow.connection, code)
-    reason = "unknown_code" if coupon is None else None
-    if coupon is not None:
-        rejection = coupon_rejection(load_context(uow.connection, cart), coupon)
-        reason = rejection.value if rejection else None
+    taken = _take_attempt(uow, cart.id, client_address, settings)
+    reason = _coupon_refusal(uow, cart, code)
     if reason is not None:
-        repo.record_coupon_failure(uow.connection, cart.id, client_address)
         uow.commit()  # the failure must count even though the request is refused
-        raise Invalid(
-            "This coupon code cannot be used on this cart.", code="invalid_coupon", details={"reason": reason}
-        )
-    assert coupon is not None
-    repo.update_cart(uow.connection, cart.id, coupon_code=coupon.code)
+        log.info("coupon_refused", reason=reason, code=code[:64])
+        raise Invalid(COUPON_REFUSED_MESSAGE, code="invalid_coupon")
+    for scope, key in taken:  # a code that applies is no guess: the attempt costs nothing
+        repo.forgive_coupon_failure(uow.connection, scope, key)
+    repo.update_cart(uow.connection, cart.id, coupon_code=code)
     return get_cart(uow, cart.id)
+
+
+def _take_attempt(
+    uow: UnitOfWork, cart_id: str, client_address: str | None, settings: Settings
+) -> list[tuple[Scope, str]]:
+    """One slot per scope, or 429; a refused request rolls back, so the slots it took are not kept."""
+    now, window = utcnow(), settings.coupon_failure_window_seconds
+    taken = attempts.scopes_for(cart_id, client_address)
+    for scope, key in taken:
+        count = repo.count_coupon_failure(uow.connection, scope, key, now=now, window_seconds=window)
+        if count.failures > settings.coupon_failure_limit:
+            log.warning("coupon_attempts_limited", scope=scope.value, failures=count.failures)
+        attempts.refuse_if_over(count, limit=settings.coupon_failure_limit, now=now, window_seconds=window)
+    return taken
+
+
+def _coupon_refusal(uow: UnitOfWork, cart: Cart, code: str) -> str | None:
+    """Why the code cannot be applied (``unknown_code`` or a pricing rejection), or None when it can."""
+    context = load_context(uow.connection, cart)  # loaded for unknown codes too, so the answer takes as long
+    coupon = catalog.get_coupon(uow.connection, code)
+    if coupon is None:
+        return "unknown_code"
+    rejection = coupon_rejection(context, coupon)
+    return rejection.value if rejection else None
 
 
 def remove_coupon(uow: UnitOfWork, cart_id: str) -> Cart:

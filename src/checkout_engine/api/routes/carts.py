@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from checkout_engine.api.client_address import request_client_address
 from checkout_engine.api.deps import AppSettings, Uow
 from checkout_engine.api.schemas import ApplyCoupon, CreateCart, SetQuantity, SetShipping
 from checkout_engine.cart import service
@@ -73,7 +74,7 @@ def set_shipping(cart_id: str, body: SetShipping, uow: Uow) -> dict[str, Any]:
 
 @router.put("/{cart_id}/coupon")
 def apply_coupon(cart_id: str, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings) -> dict[str, Any]:
-    client = request.client.host if request.client else None
+    client = request_client_address(request, settings)
     cart = service.apply_coupon(uow, cart_id, body.code, client_address=client, settings=settings)
     view = cart_view(uow, cart)
     uow.commit()

@@ -1,9 +1,9 @@
-"""Carts and their lines, and the record of failed coupon attempts that feeds the brute-force limit."""
+"""Carts and their lines, and the counters of failed coupon attempts that feed the brute-force limits."""
 
 import sqlalchemy as sa
 
 from checkout_engine.db.tables.metadata import metadata
-from checkout_engine.db.types import JSON, BigId, UtcDateTime
+from checkout_engine.db.types import JSON, UtcDateTime
 
 carts = sa.Table(
     "carts",
@@ -33,11 +33,14 @@ cart_lines = sa.Table(
     sa.CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_range"),
 )
 
+# One counter row per client address and per cart: a failed attempt is one atomic upsert that returns the new
+# count, so concurrent attempts can never all read the same count and slip past the limit together.
 coupon_failures = sa.Table(
     "coupon_failures",
     metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("cart_id", sa.String(64), nullable=False, index=True),
-    sa.Column("client_address", sa.String(64), index=True),
-    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("window_started_at", UtcDateTime, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.CheckConstraint("scope IN ('address', 'cart')", name="scope"),
 )
