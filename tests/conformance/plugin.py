@@ -2,7 +2,8 @@
 starts (tests/support/provider_sim_process.py) journals into one directory of this session, xdist workers included,
 and at the end the controller checks everything recorded and fails the run on any mismatch, listing them.
 
-`--conformance-report PATH` also writes the list to PATH (empty when everything conforms)."""
+`--conformance-report=PATH` also writes the list to PATH (empty when everything conforms); the `=` matters: the
+option is defined in a conftest plugin, and pytest takes a separate existing PATH for a test path before it knows it."""
 
 from __future__ import annotations
 
