@@ -7,9 +7,11 @@ from support.stack import (
     live,
     place,
     provider,
+    refund,
     settings,
     shop,
     state_of,
+    webhooks_only,
     wired,
     worker,
 )
@@ -21,9 +23,11 @@ __all__ = [
     "live",
     "place",
     "provider",
+    "refund",
     "settings",
     "shop",
     "state_of",
+    "webhooks_only",
     "wired",
     "worker",
 ]

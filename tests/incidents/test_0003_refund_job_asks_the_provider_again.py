@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import refunds
@@ -42,23 +41,17 @@ def _refund_row(engine: Engine, order_id: str) -> sa.RowMapping:
 
 
 def test_a_refund_the_provider_already_holds_is_read_again_never_made_again(
-    shop: TestClient,
     engine: Engine,
     fulfilled: Callable[..., dict[str, Any]],
     wired: Pipeline,
     worker: Worker,
-    admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = fulfilled()
     wired.sim.configure_settlement(refund_delay_ms=None)  # refunds stay pending until settled by hand
     wired.sim.configure_webhooks(paused=True)  # only the job itself follows the refund here
-    answer = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": PART, "reason": "goodwill"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
-    )
-    assert answer.status_code == 201, answer.text
+    refund(order["order_id"], PART, key="goodwill-1")
     worker.drain()
     pending = _refund_row(engine, order["order_id"])
     assert (pending["status"], pending["provider_refund_id"] is not None) == ("pending", True)
@@ -80,24 +73,18 @@ def test_a_refund_the_provider_already_holds_is_read_again_never_made_again(
 
 
 def test_a_refund_pending_longer_than_the_provider_keeps_keys_is_never_made_twice(
-    shop: TestClient,
     engine: Engine,
     place: Callable[..., dict[str, Any]],
     provider: PaymentProvider,
     wired: Pipeline,
     worker: Worker,
-    admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = place()
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_refundPending")
     wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="fulfilment")
-    answer = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": PART, "reason": "goodwill"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
-    )
-    assert answer.status_code == 201, answer.text
+    refund(order["order_id"], PART, key="goodwill-1")
     worker.drain()
     pending = _refund_row(engine, order["order_id"])
     assert pending["status"] == "pending"

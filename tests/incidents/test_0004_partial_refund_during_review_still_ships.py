@@ -43,6 +43,7 @@ def test_a_paid_order_partly_refunded_while_held_for_review_is_fulfilled_once_cl
     wired: Pipeline,
     admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = place()
     order_id = order["order_id"]
@@ -56,12 +57,7 @@ def test_a_paid_order_partly_refunded_while_held_for_review_is_fulfilled_once_cl
     act("mark_for_review")
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
     wired.until(lambda: state_of(order_id) == "paid", what="the payment")
-    refund = shop.post(
-        f"/admin/v1/orders/{order_id}/refunds",
-        json={"amount": GOODWILL, "reason": "goodwill while held"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill"},
-    )
-    assert refund.status_code == 201, refund.text
+    refund(order_id, GOODWILL, key="goodwill", reason="goodwill while held")
     wired.until(lambda: state_of(order_id) == "partially_refunded", what="the partial refund")
     assert _shipments(engine, order_id) == 0  # held: nothing ships during the review
 

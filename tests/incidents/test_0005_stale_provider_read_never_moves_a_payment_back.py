@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import payment_attempts
@@ -32,14 +31,13 @@ from support.pipeline import Pipeline
 
 
 def test_a_stale_processing_read_committed_after_the_success_changes_nothing(
-    shop: TestClient,
     engine: Engine,
     place: Callable[..., dict[str, Any]],
     provider: PaymentProvider,
     wired: Pipeline,
     settings: Settings,
-    admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     wired.sim.configure_settlement(payment_delay_ms=None)  # the delayed method settles only when told
     order = place()
@@ -59,9 +57,4 @@ def test_a_stale_processing_read_committed_after_the_success_changes_nothing(
     with engine.connect() as conn:
         row = conn.execute(sa.select(payment_attempts).where(payment_attempts.c.id == attempt.id)).mappings().one()
     assert (row["status"], row["amount_received"]) == ("succeeded", order["total"])
-    refund = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": 100, "reason": "customer asked"},
-        headers={**admin_headers, "Idempotency-Key": "after-stale-read"},
-    )
-    assert refund.status_code == 201, refund.text
+    refund(order["order_id"], 100, key="after-stale-read", reason="customer asked")

@@ -26,11 +26,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import jobs, orders
-from checkout_engine.jobs.worker import JobContext, Worker
+from checkout_engine.jobs.worker import Worker
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
-from checkout_engine.webhooks import processor
-from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.pipeline import Pipeline
 
 
@@ -62,11 +60,9 @@ def test_an_authorized_order_whose_capture_job_died_is_captured_by_the_sweep(
     provider: PaymentProvider,
     wired: Pipeline,
     worker: Worker,
+    webhooks_only: Worker,
 ) -> None:
     settings.capture_method = "manual"
-    webhooks_only = Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers={PROCESS_WEBHOOK: processor.process}
-    )
     order = _authorized(place, provider, wired, webhooks_only)
     assert _state(engine, order["order_id"])[0] == "payment_authorized"
     with engine.begin() as conn:  # its worker gave up on it during an outage
@@ -85,11 +81,9 @@ def test_a_capture_failed_order_whose_authorization_the_provider_released_gives_
     wired: Pipeline,
     worker: Worker,
     admin_headers: dict[str, str],
+    webhooks_only: Worker,
 ) -> None:
     settings.capture_method = "manual"
-    webhooks_only = Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers={PROCESS_WEBHOOK: processor.process}
-    )
     before = _reserved(shop, admin_headers)
     order = _authorized(place, provider, wired, webhooks_only)
     intent = order["payment"]["provider_payment_id"]

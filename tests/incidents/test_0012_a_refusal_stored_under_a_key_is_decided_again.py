@@ -30,14 +30,12 @@ from sqlalchemy import Engine
 
 from checkout_engine.db.tables import provider_keys, refunds
 from checkout_engine.jobs.model import RetryLater
-from checkout_engine.jobs.worker import JobContext, Worker
+from checkout_engine.jobs.worker import Worker
 from checkout_engine.payments import capture
 from checkout_engine.payments.model import PaymentDeclined
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.refunds import service as refund_service
 from checkout_engine.settings import Settings
-from checkout_engine.webhooks import processor
-from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.checkout import intents_for
 from support.pipeline import Pipeline
 from support.stack import ENGINE_KEY
@@ -75,6 +73,7 @@ def test_a_capture_refused_too_early_is_made_again_under_a_new_key_once_the_inte
     wired: Pipeline,
     worker: Worker,
     state_of: Callable[[str], str],
+    webhooks_only: Worker,
 ) -> None:
     settings.capture_method = "manual"
     order = place()
@@ -85,9 +84,6 @@ def test_a_capture_refused_too_early_is_made_again_under_a_new_key_once_the_inte
     )
     assert code == "payment_intent_unexpected_state"
 
-    webhooks_only = Worker(
-        JobContext(engine, settings, provider_factory=lambda: provider), handlers={PROCESS_WEBHOOK: processor.process}
-    )
     provider.confirm(intent, payment_method="pm_card_visa")
     wired.sim.flush_webhooks()
     webhooks_only.drain()
@@ -143,13 +139,12 @@ def _refund_rows(engine: Engine, order_id: str) -> list[sa.RowMapping]:
 
 
 def test_a_refund_whose_refusal_is_replayed_is_asked_again_once_the_money_is_free(
-    shop: TestClient,
     engine: Engine,
     place: Callable[..., dict[str, Any]],
     provider: PaymentProvider,
     wired: Pipeline,
-    admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = place()
     intent = order["payment"]["provider_payment_id"]
@@ -157,12 +152,7 @@ def test_a_refund_whose_refusal_is_replayed_is_asked_again_once_the_money_is_fre
     wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
     wired.sim.configure_webhooks(paused=True)
     wired.sim.configure_settlement(refund_delay_ms=None)  # refunds stay pending until settled by hand
-    answer = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": PART, "reason": "goodwill"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
-    )
-    assert answer.status_code == 201, answer.text
+    refund(order["order_id"], PART, key="goodwill-1")
     ours = _refund_rows(engine, order["order_id"])[0]
     client = wired.sim.stripe_client(ENGINE_KEY)  # keys are kept per API key
     # Made at the provider's dashboard meanwhile: it holds all but a little of the money while it is pending.

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
@@ -44,21 +43,15 @@ def _mismatches() -> float:
 
 
 def test_a_refund_key_the_provider_saw_with_other_parameters_fails_the_refund_and_flags_the_order(
-    shop: TestClient,
     engine: Engine,
     fulfilled: Callable[..., dict[str, Any]],
     wired: Pipeline,
-    admin_headers: dict[str, str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = fulfilled()
     intent = order["payment"]["provider_payment_id"]
     wired.sim.configure_webhooks(paused=True)
-    answer = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": PART, "reason": "goodwill"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
-    )
-    assert answer.status_code == 201, answer.text
+    refund(order["order_id"], PART, key="goodwill-1")
     with engine.connect() as conn:
         refund_id = conn.execute(sa.select(refunds.c.id).where(refunds.c.order_id == order["order_id"])).scalar_one()
     # The same key sent before for another amount (a defect: our request changed under one key).

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import orders, refunds
@@ -30,24 +29,18 @@ PART = 500
 
 
 def test_a_refund_that_fails_after_it_was_pending_flags_the_order_and_returns_nothing(
-    shop: TestClient,
     engine: Engine,
     place: Callable[..., dict[str, Any]],
     provider: PaymentProvider,
     wired: Pipeline,
-    admin_headers: dict[str, str],
     state_of: Callable[[str], str],
+    refund: Callable[..., dict[str, Any]],
 ) -> None:
     order = place()
     provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_refundFail")
     wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
     wired.sim.configure_settlement(refund_delay_ms=None)  # pending until settled by hand
-    answer = shop.post(
-        f"/admin/v1/orders/{order['order_id']}/refunds",
-        json={"amount": PART, "reason": "goodwill"},
-        headers={**admin_headers, "Idempotency-Key": "goodwill-1"},
-    )
-    assert answer.status_code == 201, answer.text
+    refund(order["order_id"], PART, key="goodwill-1")
 
     def refund() -> sa.Row[Any]:
         with engine.connect() as conn:

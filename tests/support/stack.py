@@ -20,6 +20,8 @@ from checkout_engine.jobs.worker import JobContext, Worker
 from checkout_engine.payments.factory import build_provider
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
+from checkout_engine.webhooks import processor
+from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.catalog import seed_catalog
 from support.checkout import checkout, ready_cart
 from support.live_server import serve_in_thread
@@ -79,6 +81,31 @@ def worker(engine: Engine, settings: Settings, provider: PaymentProvider) -> Wor
         handlers=HANDLERS,
         sweeps=housekeeping(settings),
     )
+
+
+@pytest.fixture
+def webhooks_only(engine: Engine, settings: Settings, provider: PaymentProvider) -> Worker:
+    """A worker that only processes provider events: what they queue (a capture, a fulfilment) waits for the test."""
+    return Worker(
+        JobContext(engine, settings, provider_factory=lambda: provider), handlers={PROCESS_WEBHOOK: processor.process}
+    )
+
+
+@pytest.fixture
+def refund(shop: TestClient, admin_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Asks the admin API for a refund of an order (201 expected: the record is written, its job queued)."""
+
+    def asked(order_id: str, amount: int, *, key: str, reason: str = "goodwill") -> dict[str, Any]:
+        answer = shop.post(
+            f"/admin/v1/orders/{order_id}/refunds",
+            json={"amount": amount, "reason": reason},
+            headers={**admin_headers, "Idempotency-Key": key},
+        )
+        assert answer.status_code == 201, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    return asked
 
 
 @pytest.fixture
