@@ -44,7 +44,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 
     if workers == 1:
         configure(json=True)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
         return
     # Several processes share the port; their counters must be summed at /metrics, so they keep them in files.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -59,6 +59,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         # The client's address is ours to work out (CHECKOUT_TRUSTED_PROXIES): uvicorn's own reading of
         # X-Forwarded-For would believe any loopback peer.
         proxy_headers=False,
+        access_log=False,  # ours (observability/access_log.py) names routes, never paths holding capabilities
     )
 
 

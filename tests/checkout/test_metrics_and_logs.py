@@ -104,3 +104,28 @@ def test_secrets_and_tokens_never_reach_a_log_line() -> None:
     for secret in ("abcdef", "ce_sk_abcdefghijkl", "51Habcdefgh", "0123456789", "ABCDEFGHIJKLMNOP"):
         assert secret not in flat
     assert cleaned["note"] == "retrying with sk_test_… and whsec_…"
+
+
+def test_the_access_log_names_routes_never_the_capabilities_in_their_paths(
+    shop: TestClient, capsys: pytest.CaptureFixture[str], json_logs: None
+) -> None:
+    cart_id = ready_cart(shop)
+    assert shop.get(f"/v1/carts/{cart_id}").status_code == 200
+    assert shop.get("/v1/downloads/grant_made_up_0123456789").status_code == 404
+    output = capsys.readouterr().out
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [(r["method"], r["route"], r["status"]) for r in records if r["event"] == "http_request"]
+    assert ("GET", "/v1/carts/{cart_id}", 200) in requests
+    assert ("GET", "/v1/downloads/{grant_token}", 404) in requests
+    assert all("request_id" in r for r in records if r["event"] == "http_request")
+    assert cart_id not in output and "grant_made_up_0123456789" not in output
+
+
+def test_a_traceback_is_masked_like_any_other_text(capsys: pytest.CaptureFixture[str], json_logs: None) -> None:
+    try:
+        raise RuntimeError("provider refused sk_test_51Habcdefgh")
+    except RuntimeError:
+        structlog.get_logger().exception("job_failed")
+    output = capsys.readouterr().out
+    assert "job_failed" in output and "RuntimeError" in output
+    assert "51Habcdefgh" not in output

@@ -26,6 +26,7 @@ from checkout_engine.api.routes import (
     webhooks,
 )
 from checkout_engine.db.engine import make_engine
+from checkout_engine.observability.access_log import AccessLog
 from checkout_engine.observability.request_id import RequestId
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         max_bytes=settings.max_request_body_bytes,
         overrides={"/webhooks/": settings.max_webhook_body_bytes},
     )
+    app.add_middleware(AccessLog)  # inside RequestId: its line carries the request id
     app.add_middleware(RequestId)  # outermost: every answer, even a refused one, carries its request id
     routers = (
         health.router,
