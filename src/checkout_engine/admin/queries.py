@@ -141,6 +141,9 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+CART_REF_LENGTH = 12  # "cart_" and 7 of its 32 random characters
+
+
 def order_view(order: Order) -> dict[str, Any]:
     return {
         "id": order.id,
@@ -152,7 +155,9 @@ def order_view(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "email": order.email,
         "customer_id": order.customer_id,
-        "cart_id": order.cart_id,
+        # The cart id is the storefront's capability (a cart an admin cancel reopens could be changed with it):
+        # staff see enough of it to tell carts apart, never all of it.
+        "cart_ref": order.cart_id[:CART_REF_LENGTH] + "…",
         "version": order.version,
         "reservation_expires_at": _iso(order.expires_at),
         "created_at": order.created_at.isoformat(),
