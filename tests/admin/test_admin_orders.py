@@ -118,6 +118,18 @@ INVALID_FILTERS = [
 ]
 
 
+def test_a_row_id_beyond_any_row_is_refused_before_the_database_sees_it(
+    shop: TestClient, admin_headers: dict[str, str]
+) -> None:
+    calls = [
+        ("/admin/v1/reconciliation/findings/{}/resolve", {"note": "checked"}),
+        ("/admin/v1/jobs/{}/retry", {"reason": "checked"}),
+    ]
+    for path, body in calls:
+        answer = shop.post(path.format(2**64), json=body, headers=admin_headers)
+        assert_error(answer, 422, "validation_error")  # a bigint would overflow in the query: a 500 before
+
+
 def test_an_invalid_list_filter_is_a_422(shop: TestClient, admin_headers: dict[str, str]) -> None:
     for path, params in INVALID_FILTERS:
         assert_error(shop.get(path, params=params, headers=admin_headers), 422, "validation_error")
