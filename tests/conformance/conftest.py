@@ -22,13 +22,26 @@ from support.stack import (
     live,
     place,
     provider,
+    refund,
     shop,
     state_of,
     wired,
     worker,
 )
 
-__all__ = ["client", "default_items", "fulfilled", "live", "place", "provider", "shop", "state_of", "wired", "worker"]
+__all__ = [
+    "client",
+    "default_items",
+    "fulfilled",
+    "live",
+    "place",
+    "provider",
+    "refund",
+    "shop",
+    "state_of",
+    "wired",
+    "worker",
+]
 
 
 @pytest.fixture(scope="module")

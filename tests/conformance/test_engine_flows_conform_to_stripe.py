@@ -25,6 +25,7 @@ from support.checkout import checkout, ready_cart
 from support.pipeline import Pipeline
 
 Place = Callable[..., dict[str, Any]]
+Refund = Callable[..., dict[str, Any]]
 StateOf = Callable[[str], str]
 manual_capture = pytest.mark.parametrize("capture_method", ["manual"])
 
@@ -33,25 +34,13 @@ def intent_of(order: dict[str, Any]) -> str:
     return str(order["payment"]["provider_payment_id"])
 
 
-def refund_order(shop: TestClient, headers: dict[str, str], order_id: str, amount: int) -> None:
-    response = shop.post(
-        f"/admin/v1/orders/{order_id}/refunds",
-        json={"amount": amount, "reason": "customer asked"},
-        headers={**headers, "Idempotency-Key": f"refund-{uuid.uuid4().hex}"},
-    )
-    assert response.status_code == 201, response.text
+def refund_order(refund: Refund, order_id: str, amount: int) -> None:
+    refund(order_id, amount, key=f"refund-{uuid.uuid4().hex}", reason="customer asked")
 
 
 def refund_status_at_provider(wired: Pipeline, intent: str) -> str | None:
     refunds = wired.sim.stripe_client().v1.refunds.list(params={"payment_intent": intent}).data
     return str(refunds[0].status) if refunds else None
-
-
-def paid(place: Place, provider: PaymentProvider, wired: Pipeline, state_of: StateOf, card: str) -> dict[str, Any]:
-    order = place()
-    provider.confirm(intent_of(order), payment_method=card)
-    wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
-    return order
 
 
 def test_a_checkout_paid_by_card_conforms(fulfilled: Place, journal: JournalWindow) -> None:
@@ -92,10 +81,8 @@ def test_a_delayed_payment_processing_then_settled_conforms(
 
 
 @manual_capture
-def test_a_manual_capture_in_full_by_the_engine_conforms(
-    place: Place, provider: PaymentProvider, wired: Pipeline, state_of: StateOf, journal: JournalWindow
-) -> None:
-    paid(place, provider, wired, state_of, "pm_card_visa")
+def test_a_manual_capture_in_full_by_the_engine_conforms(fulfilled: Place, journal: JournalWindow) -> None:
+    fulfilled()
     journal.assert_conforms()
 
 
@@ -151,31 +138,28 @@ def test_cancelling_an_unpaid_order_voids_its_intent_and_conforms(
 
 def test_a_partial_then_a_full_refund_conform(
     fulfilled: Place,
-    shop: TestClient,
-    admin_headers: dict[str, str],
+    refund: Refund,
     wired: Pipeline,
     state_of: StateOf,
     journal: JournalWindow,
 ) -> None:
     order = fulfilled()
-    refund_order(shop, admin_headers, order["order_id"], 1000)
+    refund_order(refund, order["order_id"], 1000)
     wired.until(lambda: state_of(order["order_id"]) == "partially_refunded", what="the partial refund")
-    refund_order(shop, admin_headers, order["order_id"], order["total"] - 1000)
+    refund_order(refund, order["order_id"], order["total"] - 1000)
     wired.until(lambda: state_of(order["order_id"]) == "refunded", what="the full refund")
     journal.assert_conforms()
 
 
 def test_a_refund_pending_at_the_provider_then_settled_conforms(
-    place: Place,
-    provider: PaymentProvider,
-    shop: TestClient,
-    admin_headers: dict[str, str],
+    fulfilled: Place,
+    refund: Refund,
     wired: Pipeline,
     state_of: StateOf,
     journal: JournalWindow,
 ) -> None:
-    order = paid(place, provider, wired, state_of, "pm_card_refundPending")
-    refund_order(shop, admin_headers, order["order_id"], order["total"])
+    order = fulfilled(payment_method="pm_card_refundPending")
+    refund_order(refund, order["order_id"], order["total"])
     wired.until(lambda: refund_status_at_provider(wired, intent_of(order)) == "pending", what="the pending refund")
     wired.pump()
     [pending] = wired.sim.stripe_client().v1.refunds.list(params={"payment_intent": intent_of(order)}).data
@@ -185,16 +169,13 @@ def test_a_refund_pending_at_the_provider_then_settled_conforms(
 
 
 def test_a_refund_that_fails_at_the_provider_conforms(
-    place: Place,
-    provider: PaymentProvider,
-    shop: TestClient,
-    admin_headers: dict[str, str],
+    fulfilled: Place,
+    refund: Refund,
     wired: Pipeline,
-    state_of: StateOf,
     journal: JournalWindow,
 ) -> None:
-    order = paid(place, provider, wired, state_of, "pm_card_refundFail")
-    refund_order(shop, admin_headers, order["order_id"], order["total"])
+    order = fulfilled(payment_method="pm_card_refundFail")
+    refund_order(refund, order["order_id"], order["total"])
     wired.until(lambda: refund_status_at_provider(wired, intent_of(order)) == "failed", what="the failed refund")
     wired.pump()
     journal.assert_conforms()
@@ -209,8 +190,7 @@ def test_a_dispute_conforms(fulfilled: Place, wired: Pipeline, journal: JournalW
 
 def test_a_reconciliation_run_listing_intents_refunds_and_events_conforms(
     fulfilled: Place,
-    shop: TestClient,
-    admin_headers: dict[str, str],
+    refund: Refund,
     engine: Engine,
     provider: PaymentProvider,
     settings: Settings,
@@ -219,7 +199,7 @@ def test_a_reconciliation_run_listing_intents_refunds_and_events_conforms(
     journal: JournalWindow,
 ) -> None:
     order = fulfilled()
-    refund_order(shop, admin_headers, order["order_id"], 1000)
+    refund_order(refund, order["order_id"], 1000)
     wired.until(lambda: state_of(order["order_id"]) == "partially_refunded", what="the refund")
     reconcile(engine, provider, settings, trigger="test", since=utcnow() - timedelta(hours=1))
     journal.assert_conforms()

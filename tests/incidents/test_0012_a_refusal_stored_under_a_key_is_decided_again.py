@@ -140,16 +140,12 @@ def _refund_rows(engine: Engine, order_id: str) -> list[sa.RowMapping]:
 
 def test_a_refund_whose_refusal_is_replayed_is_asked_again_once_the_money_is_free(
     engine: Engine,
-    place: Callable[..., dict[str, Any]],
-    provider: PaymentProvider,
+    fulfilled: Callable[..., dict[str, Any]],
     wired: Pipeline,
-    state_of: Callable[[str], str],
     refund: Callable[..., dict[str, Any]],
 ) -> None:
-    order = place()
+    order = fulfilled(payment_method="pm_card_refundFail")
     intent = order["payment"]["provider_payment_id"]
-    provider.confirm(intent, payment_method="pm_card_refundFail")
-    wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
     wired.sim.configure_webhooks(paused=True)
     wired.sim.configure_settlement(refund_delay_ms=None)  # refunds stay pending until settled by hand
     refund(order["order_id"], PART, key="goodwill-1")

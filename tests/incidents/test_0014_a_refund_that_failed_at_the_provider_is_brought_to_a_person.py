@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from checkout_engine.db.tables import orders, refunds
-from checkout_engine.payments.provider import PaymentProvider
 from support.pipeline import Pipeline
 
 PART = 500
@@ -30,15 +29,12 @@ PART = 500
 
 def test_a_refund_that_fails_after_it_was_pending_flags_the_order_and_returns_nothing(
     engine: Engine,
-    place: Callable[..., dict[str, Any]],
-    provider: PaymentProvider,
+    fulfilled: Callable[..., dict[str, Any]],
     wired: Pipeline,
     state_of: Callable[[str], str],
     refund: Callable[..., dict[str, Any]],
 ) -> None:
-    order = place()
-    provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_refundFail")
-    wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
+    order = fulfilled(payment_method="pm_card_refundFail")
     wired.sim.configure_settlement(refund_delay_ms=None)  # pending until settled by hand
     refund(order["order_id"], PART, key="goodwill-1")
 

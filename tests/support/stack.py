@@ -151,11 +151,14 @@ def fulfilled(
     wired: Pipeline,
     state_of: Callable[[str], str],
 ) -> Callable[..., dict[str, Any]]:
-    """Places an order, pays it by card and waits until the webhook alone has made it fulfilled."""
+    """Places an order, pays it by card (``payment_method``: one of the simulator's test cards) and waits until the
+    webhook alone has made it fulfilled."""
 
-    def paid_and_fulfilled(items: dict[str, int] | None = None, **cart: Any) -> dict[str, Any]:
+    def paid_and_fulfilled(
+        items: dict[str, int] | None = None, *, payment_method: str = "pm_card_visa", **cart: Any
+    ) -> dict[str, Any]:
         order = place(items, **cart)
-        provider.confirm(order["payment"]["provider_payment_id"], payment_method="pm_card_visa")
+        provider.confirm(order["payment"]["provider_payment_id"], payment_method=payment_method)
         wired.until(lambda: state_of(order["order_id"]) == "fulfilled", what="the order to be fulfilled")
         return order
 
