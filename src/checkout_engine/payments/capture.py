@@ -19,7 +19,7 @@ from checkout_engine.orders.model import OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderRejected, ProviderUnavailable
-from checkout_engine.payments.provider_keys import ProviderKeys
+from checkout_engine.payments.provider_keys import ProviderKeys, current_key
 from checkout_engine.payments.stop import stop_payment
 
 CAPTURE = "capture"
@@ -71,8 +71,9 @@ def capture(context: JobContext, payload: dict[str, Any]) -> None:
     with UnitOfWork(context.engine) as uow:
         if orders.get_order(uow, attempt.order_id).state is not OrderState.PAYMENT_AUTHORIZED:
             return  # cancelled or expired meanwhile: the money must not be taken (a void job releases it)
+        key = current_key(uow.connection, CAPTURE, attempt.id)
+        uow.commit()
     keys = ProviderKeys(context.engine)
-    key = keys.current(CAPTURE, attempt.id)
     try:
         payment = context.provider.capture(attempt.provider_payment_id, amount=None, idempotency_key=key)
     except ProviderUnavailable as error:
