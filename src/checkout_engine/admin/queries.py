@@ -438,7 +438,7 @@ def _provider_keys(conn: sa.Connection, order_id: str) -> list[dict[str, Any]]:
         {
             **entry,
             "created_at": entry["created_at"].isoformat(),
-            "spent_at": entry["spent_at"].isoformat() if entry["spent_at"] else None,
+            "spent_at": _iso(entry["spent_at"]),
         }
         for entry in provider_keys.history(conn, ids)
     ]
