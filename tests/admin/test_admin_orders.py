@@ -122,12 +122,12 @@ def test_a_row_id_beyond_any_row_is_refused_before_the_database_sees_it(
     shop: TestClient, admin_headers: dict[str, str]
 ) -> None:
     calls = [
-        ("/admin/v1/reconciliation/findings/{}/resolve", {"note": "checked"}),
-        ("/admin/v1/jobs/{}/retry", {"reason": "checked"}),
+        ("/admin/v1/reconciliation/findings/{}/resolve", {"note": "checked"}, "finding_not_found"),
+        ("/admin/v1/jobs/{}/retry", {"reason": "checked"}, "job_not_found"),
     ]
-    for path, body in calls:
+    for path, body, code in calls:
         answer = shop.post(path.format(2**64), json=body, headers=admin_headers)
-        assert_error(answer, 422, "validation_error")  # a bigint would overflow in the query: a 500 before
+        assert_error(answer, 404, code)  # no row has that id; a bigint would overflow in the query: a 500 before
 
 
 def test_an_invalid_list_filter_is_a_422(shop: TestClient, admin_headers: dict[str, str]) -> None:

@@ -25,6 +25,7 @@ from checkout_engine.api.routes import (
     refunds_admin,
     webhooks,
 )
+from checkout_engine.api.text_input import UrlText
 from checkout_engine.db.engine import make_engine
 from checkout_engine.observability.access_log import AccessLog
 from checkout_engine.observability.request_id import RequestId
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         max_bytes=settings.max_request_body_bytes,
         overrides={"/webhooks/": settings.max_webhook_body_bytes},
     )
+    app.add_middleware(UrlText)  # before routing: no handler sees a path or query that is not plain text
     app.add_middleware(AccessLog)  # inside RequestId: its line carries the request id
     app.add_middleware(RequestId)  # outermost: every answer, even a refused one, carries its request id
     routers = (

@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from checkout_engine.admin import keys as api_keys
 from checkout_engine.admin.roles import Principal, Role
+from checkout_engine.api.params import bearer_key
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import Forbidden, Unauthenticated
 from checkout_engine.payments.factory import build_provider
@@ -53,15 +55,12 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
             uow.close()
 
 
-def _bearer(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def _principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)]
+) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthenticated("Send an admin API key as `Authorization: Bearer <key>`.", code="unauthenticated")
-    return token.strip()
-
-
-def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    key = _bearer(authorization)
+    key = credentials.credentials.strip()
     configured = request.app.state.settings.bootstrap_admin_key
     if configured is not None and hmac.compare_digest(key.encode(), configured.get_secret_value().encode()):
         return Principal(BOOTSTRAP_PRINCIPAL, Role.ADMIN)

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from checkout_engine.api import params
+from checkout_engine.api.text_input import PROBLEM
 from checkout_engine.errors import CheckoutError, TooManyRequests, error_body, http_status
 
 log = structlog.get_logger(__name__)
@@ -30,8 +32,12 @@ def _on_checkout_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
+def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    for item in error.errors():
+        answer = params.refusal(tuple(item["loc"]), item.get("input"))
+        if answer is not None:  # the first parameter with an answer of its own decides, as a handler would
+            return _on_checkout_error(request, answer)
     problems = [
         {
             "field": ".".join(str(part) for part in item["loc"] if part != "body"),
@@ -42,6 +48,10 @@ def _on_validation_error(_: Request, error: Exception) -> JSONResponse:
     ]
     if any(item["type"] == "json_invalid" for item in error.errors()):
         return JSONResponse(error_body("malformed_json", "The request body is not valid JSON."), status_code=400)
+    if any(item["type"] == "invalid_characters" for item in error.errors()):
+        where = [item["ctx"]["field"] for item in error.errors() if item["type"] == "invalid_characters"]
+        message = f"{where[0]} {PROBLEM}."
+        return JSONResponse(error_body("invalid_characters", message, {"fields": where}), status_code=422)
     fields = {problem["field"].split(".")[-1] for problem in problems}
     code = FIELD_ERROR_CODES.get(next(iter(fields)), "validation_error") if len(fields) == 1 else "validation_error"
     message = "; ".join(f"{p['field'] or 'body'}: {p['problem']}" for p in problems[:5])
@@ -62,8 +72,9 @@ def _on_data_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, sa.exc.DataError)
     if "NUL" not in str(error.orig):
         return _on_unexpected(request, error)
+    # text_input refuses NUL before any handler runs; this is the last line of defence, not the rule.
     message = "The request contains a NUL character, which no field or id may hold."
-    return JSONResponse(error_body("invalid_characters", message), status_code=400)
+    return JSONResponse(error_body("invalid_characters", message), status_code=422)
 
 
 def _on_unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
+
+from checkout_engine.api.text_input import PROBLEM, body_text_problem
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, upper case")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, upper case")]
@@ -33,6 +36,14 @@ Prices = Annotated[dict[Currency, MinorUnits], Field(max_length=200)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        where = body_text_problem(data)
+        if where is not None:
+            raise PydanticCustomError("invalid_characters", "{field} " + PROBLEM, {"field": where})
+        return data
 
 
 class CreateCart(Body):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from checkout_engine.api.client_address import request_client_address
 from checkout_engine.api.deps import AppSettings, Uow
+from checkout_engine.api.params import CartId, Sku
 from checkout_engine.api.schemas import ApplyCoupon, CreateCart, SetQuantity, SetShipping
 from checkout_engine.cart import service
 from checkout_engine.cart.model import Cart, ShippingAddress
@@ -51,12 +52,12 @@ def create_cart(body: CreateCart, uow: Uow) -> dict[str, Any]:
 
 
 @router.get("/{cart_id}")
-def get_cart(cart_id: str, uow: Uow) -> dict[str, Any]:
+def get_cart(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     return cart_view(uow, service.get_cart(uow, cart_id))
 
 
 @router.put("/{cart_id}/items/{sku}")
-def set_item(cart_id: str, sku: str, body: SetQuantity, uow: Uow) -> dict[str, Any]:
+def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str, Any]:
     cart = service.set_item(uow, cart_id, sku, body.quantity)
     view = cart_view(uow, cart)
     uow.commit()
@@ -64,7 +65,7 @@ def set_item(cart_id: str, sku: str, body: SetQuantity, uow: Uow) -> dict[str, A
 
 
 @router.put("/{cart_id}/shipping")
-def set_shipping(cart_id: str, body: SetShipping, uow: Uow) -> dict[str, Any]:
+def set_shipping(cart_id: CartId, body: SetShipping, uow: Uow) -> dict[str, Any]:
     address = ShippingAddress(**body.address.model_dump())
     cart = service.set_shipping(uow, cart_id, address, body.method)
     view = cart_view(uow, cart)
@@ -73,7 +74,9 @@ def set_shipping(cart_id: str, body: SetShipping, uow: Uow) -> dict[str, Any]:
 
 
 @router.put("/{cart_id}/coupon")
-def apply_coupon(cart_id: str, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings) -> dict[str, Any]:
+def apply_coupon(
+    cart_id: CartId, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings
+) -> dict[str, Any]:
     client = request_client_address(request, settings)
     cart = service.apply_coupon(uow, cart_id, body.code, client_address=client, settings=settings)
     view = cart_view(uow, cart)
@@ -82,7 +85,7 @@ def apply_coupon(cart_id: str, body: ApplyCoupon, request: Request, uow: Uow, se
 
 
 @router.delete("/{cart_id}/coupon")
-def remove_coupon(cart_id: str, uow: Uow) -> dict[str, Any]:
+def remove_coupon(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     cart = service.remove_coupon(uow, cart_id)
     view = cart_view(uow, cart)
     uow.commit()

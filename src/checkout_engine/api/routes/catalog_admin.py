@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from checkout_engine.api.deps import Admin, Uow, Viewer
+from checkout_engine.api.params import Code, CountryCode, Sku
 from checkout_engine.api.schemas import PutCoupon, PutInventory, PutProduct, PutShippingMethod, PutTaxRate
 from checkout_engine.catalog import repository, service
 from checkout_engine.catalog.model import (
@@ -42,7 +43,7 @@ def _product_view(product: Product) -> dict[str, Any]:
 
 
 @router.put("/products/{sku}")
-def put_product(sku: str, body: PutProduct, principal: Admin, uow: Uow) -> dict[str, Any]:
+def put_product(sku: Sku, body: PutProduct, principal: Admin, uow: Uow) -> dict[str, Any]:
     product = Product(
         sku=check_sku(sku),
         name=body.name,
@@ -57,7 +58,7 @@ def put_product(sku: str, body: PutProduct, principal: Admin, uow: Uow) -> dict[
 
 
 @router.get("/products/{sku}")
-def get_product(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+def get_product(sku: Sku, _: Viewer, uow: Uow) -> dict[str, Any]:
     product = repository.get_product(uow.connection, check_sku(sku))
     if product is None:
         raise NotFound(f"No product with SKU {sku}.", code="unknown_sku", details={"sku": sku})
@@ -65,19 +66,19 @@ def get_product(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
 
 
 @router.put("/inventory/{sku}")
-def put_inventory(sku: str, body: PutInventory, principal: Admin, uow: Uow) -> dict[str, Any]:
+def put_inventory(sku: Sku, body: PutInventory, principal: Admin, uow: Uow) -> dict[str, Any]:
     stock = service.set_stock(uow, sku, body.on_hand, principal=principal, reason=body.reason)
     uow.commit()
     return _stock_view(stock)
 
 
 @router.get("/inventory/{sku}")
-def get_inventory(sku: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+def get_inventory(sku: Sku, _: Viewer, uow: Uow) -> dict[str, Any]:
     return _stock_view(service.stock_level(uow, sku))
 
 
 @router.put("/coupons/{code}")
-def put_coupon(code: str, body: PutCoupon, principal: Admin, uow: Uow) -> dict[str, Any]:
+def put_coupon(code: Code, body: PutCoupon, principal: Admin, uow: Uow) -> dict[str, Any]:
     coupon = Coupon(
         code=check_code(code, what="coupon"),
         percent_off=body.percent_off,
@@ -98,7 +99,7 @@ def put_coupon(code: str, body: PutCoupon, principal: Admin, uow: Uow) -> dict[s
 
 
 @router.put("/shipping-methods/{code}")
-def put_shipping_method(code: str, body: PutShippingMethod, principal: Admin, uow: Uow) -> dict[str, Any]:
+def put_shipping_method(code: Code, body: PutShippingMethod, principal: Admin, uow: Uow) -> dict[str, Any]:
     method = ShippingMethod(
         code=check_code(code, what="coupon"),
         name=body.name,
@@ -112,7 +113,7 @@ def put_shipping_method(code: str, body: PutShippingMethod, principal: Admin, uo
 
 
 @router.put("/tax-rates/{country}")
-def put_tax_rate(country: str, body: PutTaxRate, principal: Admin, uow: Uow) -> dict[str, Any]:
+def put_tax_rate(country: CountryCode, body: PutTaxRate, principal: Admin, uow: Uow) -> dict[str, Any]:
     rate = TaxRate(country=country, standard_bp=body.standard, reduced_bp=body.reduced)
     service.save_tax_rate(uow, rate, principal=principal, reason=body.reason)
     uow.commit()

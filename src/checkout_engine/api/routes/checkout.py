@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from checkout_engine.api.deps import AppSettings, Uow, provider
+from checkout_engine.api.params import CartId, IdempotencyKey, OrderId, OrderToken
 from checkout_engine.api.schemas import Checkout
 from checkout_engine.checkout import service
 from checkout_engine.errors import NotFound
@@ -18,8 +19,6 @@ from checkout_engine.orders.views import customer_view
 
 router = APIRouter(tags=["checkout"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-OrderToken = Annotated[str | None, Header(alias="X-Order-Token")]
 NO_ORDER_HASH = hash_token("no such order")
 
 
@@ -30,10 +29,10 @@ def _respond(outcome: Outcome) -> Response:
 
 @router.post("/v1/carts/{cart_id}/checkout", status_code=201)
 def checkout(
-    cart_id: str,
+    cart_id: CartId,
     request: Request,
     settings: AppSettings,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
     body: Checkout | None = None,
 ) -> Response:
     key = check_key(idempotency_key)
@@ -49,11 +48,11 @@ def checkout(
 
 
 @router.get("/v1/orders/{order_id}")
-def get_order(order_id: str, uow: Uow, order_token: OrderToken = None) -> dict[str, Any]:
+def get_order(order_id: OrderId, uow: Uow, order_token: OrderToken) -> dict[str, Any]:
     stored = orders_repo.token_hash(uow.connection, order_id)
     # Compare even when there is no such order, so the answer's timing tells nothing either way.
-    matches = token_matches(order_token or "", stored or NO_ORDER_HASH)
-    if stored is None or not order_token or not matches:
+    matches = token_matches(order_token, stored or NO_ORDER_HASH)
+    if stored is None or not matches:
         raise NotFound("No such order.", code="order_not_found")
     order = orders_repo.get_order(uow.connection, order_id)
     assert order is not None
@@ -62,11 +61,11 @@ def get_order(order_id: str, uow: Uow, order_token: OrderToken = None) -> dict[s
 
 @router.post("/v1/orders/{order_id}/payment-attempts", status_code=201)
 def new_payment_attempt(
-    order_id: str,
+    order_id: OrderId,
     request: Request,
     settings: AppSettings,
-    idempotency_key: IdempotencyKey = None,
-    order_token: OrderToken = None,
+    idempotency_key: IdempotencyKey,
+    order_token: OrderToken,
 ) -> Response:
     key = check_key(idempotency_key)
     outcome = service.new_payment_attempt(

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from checkout_engine.api.deps import Uow
+from checkout_engine.api.params import GrantToken
 from checkout_engine.fulfillment.service import download
 
 router = APIRouter(tags=["downloads"])
 
 
 @router.get("/v1/downloads/{grant_token}")
-def get_download(grant_token: str, uow: Uow) -> dict[str, Any]:
+def get_download(grant_token: GrantToken, uow: Uow) -> dict[str, Any]:
     licence = download(uow, grant_token)
     uow.commit()
     return licence

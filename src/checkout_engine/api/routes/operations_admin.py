@@ -6,19 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from checkout_engine.admin import actions, queries
 from checkout_engine.api.deps import AppSettings, Support, Uow, Viewer
+from checkout_engine.api.params import EventReference, RowId
 from checkout_engine.api.routes.orders_admin import ActionRequest, Cursor, Limit
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: operations"])
 
 WebhookStatus = Literal["received", "processed", "ignored", "held", "failed"]
 JobFilter = Literal["queued", "running", "failed", "done", "dead"]
-JobId = Annotated[int, Path(ge=1, le=queries.MAX_ROW_ID)]
-# Our row id or the provider's event id (evt_...).
-EventReference = Annotated[str, Path(min_length=1, max_length=128)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=128)]
 
 
@@ -49,7 +47,7 @@ def list_jobs(
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry_job(job_id: JobId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+def retry_job(job_id: RowId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     result = actions.retry_job(uow, principal, job_id, reason=body.reason)
     uow.commit()
     return result

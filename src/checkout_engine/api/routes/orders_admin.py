@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from checkout_engine.admin import actions, queries
 from checkout_engine.admin.actions import OrderActionResult
 from checkout_engine.api.deps import Admin, AppSettings, Support, Uow, Viewer
+from checkout_engine.api.params import OrderId
 from checkout_engine.api.schemas import Body, Email, Reason, Timestamp
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import NotFound
@@ -49,40 +50,40 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: str, _: Viewer, uow: Uow) -> dict[str, Any]:
+def get_order(order_id: OrderId, _: Viewer, uow: Uow) -> dict[str, Any]:
     return queries.order_detail(uow.connection, order_id)
 
 
 @router.post("/orders/{order_id}/actions/retry_fulfillment")
-def retry_fulfillment(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+def retry_fulfillment(order_id: OrderId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     result = actions.retry_fulfillment(uow, principal, order_id, reason=body.reason)
     return _answer(uow, "retry_fulfillment", result)
 
 
 @router.post("/orders/{order_id}/actions/resend_receipt")
-def resend_receipt(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+def resend_receipt(order_id: OrderId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     return _answer(uow, "resend_receipt", actions.resend_receipt(uow, principal, order_id, reason=body.reason))
 
 
 @router.post("/orders/{order_id}/actions/mark_for_review")
-def mark_for_review(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+def mark_for_review(order_id: OrderId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     return _answer(uow, "mark_for_review", actions.mark_for_review(uow, principal, order_id, reason=body.reason))
 
 
 @router.post("/orders/{order_id}/actions/clear_review")
-def clear_review(order_id: str, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
+def clear_review(order_id: OrderId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     return _answer(uow, "clear_review", actions.clear_review(uow, principal, order_id, reason=body.reason))
 
 
 @router.post("/orders/{order_id}/actions/cancel")
-def cancel(order_id: str, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> dict[str, Any]:
+def cancel(order_id: OrderId, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> dict[str, Any]:
     result = actions.cancel(uow, principal, order_id, reason=body.reason, settings=settings)
     return _answer(uow, "cancel", result)
 
 
 # Declared after the actions above, so it only catches names none of them matched.
 @router.post("/orders/{order_id}/actions/{action}")
-def unknown_action(order_id: str, action: str, _: Viewer) -> dict[str, Any]:
+def unknown_action(order_id: OrderId, action: str, _: Viewer) -> dict[str, Any]:
     raise NotFound(
         f"There is no order action named {action!r}.",
         code="unknown_action",

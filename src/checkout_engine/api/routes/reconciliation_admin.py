@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from checkout_engine.admin.queries import MAX_ROW_ID
 from checkout_engine.api.deps import Finance, Uow, Viewer
+from checkout_engine.api.params import RowId
 from checkout_engine.api.schemas import ResolveFinding, StartReconciliation
 from checkout_engine.reconciliation import commands, repository
 
 router = APIRouter(prefix="/admin/v1/reconciliation", tags=["admin: reconciliation"])
 Limit = Annotated[int, Query(ge=1, le=100)]
-FindingId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]  # a row id: larger is no finding, and no bigint either
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +45,7 @@ def list_findings(
 
 
 @router.post("/findings/{finding_id}/resolve")
-def resolve(finding_id: FindingId, body: ResolveFinding, principal: Finance, uow: Uow) -> dict[str, Any]:
+def resolve(finding_id: RowId, body: ResolveFinding, principal: Finance, uow: Uow) -> dict[str, Any]:
     commands.resolve_finding(uow, principal, finding_id, note=body.note)
     uow.commit()
     return {"id": finding_id, "status": "resolved", "note": body.note}

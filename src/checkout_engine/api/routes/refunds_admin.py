@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from checkout_engine.api.deps import AppSettings, Support
+from checkout_engine.api.params import IdempotencyKey, OrderId
 from checkout_engine.api.schemas import RequestRefund
 from checkout_engine.audit import repository as audit
 from checkout_engine.db.unit_of_work import UnitOfWork
@@ -36,12 +37,12 @@ def refund_view(refund: Refund) -> dict[str, Any]:
 
 @router.post("/orders/{order_id}/refunds", status_code=201)
 def create_refund(
-    order_id: str,
+    order_id: OrderId,
     body: RequestRefund,
     principal: Support,
     request: Request,
     settings: AppSettings,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Response:
     key = check_key(idempotency_key)
 
