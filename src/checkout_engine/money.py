@@ -25,6 +25,11 @@ def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+def currencies() -> tuple[str, ...]:
+    """Every code ``is_currency`` accepts, sorted (the OpenAPI description lists them)."""
+    return tuple(sorted(code for code in _known_currencies() if is_currency(code)))
+
+
 def is_currency(code: str) -> bool:
     return len(code) == 3 and code.isupper() and code in _known_currencies()
 

@@ -64,7 +64,7 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _invalid_cursor() -> InvalidCursor:
+def invalid_cursor() -> InvalidCursor:
     return InvalidCursor("This cursor is not valid for this list; use the next_cursor of a previous page.")
 
 
@@ -73,9 +73,9 @@ def decode_cursor(kind: str, cursor: str) -> list[Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii")))
     except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
-        raise _invalid_cursor() from None
+        raise invalid_cursor() from None
     if not isinstance(data, dict) or data.get("k") != kind or not isinstance(data.get("v"), list):
-        raise _invalid_cursor()
+        raise invalid_cursor()
     key: list[Any] = data["v"]
     return key
 
@@ -83,20 +83,20 @@ def decode_cursor(kind: str, cursor: str) -> list[Any]:
 def _row_id_key(kind: str, cursor: str) -> int:
     key = decode_cursor(kind, cursor)
     if len(key) != 1 or type(key[0]) is not int or not 0 < key[0] <= MAX_ROW_ID:
-        raise _invalid_cursor()
+        raise invalid_cursor()
     return key[0]
 
 
 def _order_key(cursor: str) -> tuple[datetime, str]:
     key = decode_cursor("orders", cursor)
     if len(key) != 2 or not all(isinstance(part, str) for part in key):
-        raise _invalid_cursor()
+        raise invalid_cursor()
     try:
         created_at = datetime.fromisoformat(key[0])
     except ValueError:
-        raise _invalid_cursor() from None
+        raise invalid_cursor() from None
     if created_at.tzinfo is None:
-        raise _invalid_cursor()
+        raise invalid_cursor()
     return created_at, key[1]
 
 

@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         docs_url="/docs",
         redoc_url=None,
         lifespan=_threads_match_pool(settings),
+        generate_unique_id_function=lambda route: route.name,  # operation ids a generated client can read
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from checkout_engine.api import params
 from checkout_engine.api.text_input import PROBLEM
@@ -58,12 +59,23 @@ def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message, {"errors": problems}), status_code=422)
 
 
-def _on_http_error(_: Request, error: Exception) -> JSONResponse:
+def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = HTTP_CODES.get(error.status_code, "http_error")
-    return JSONResponse(
-        error_body(code, str(error.detail)), status_code=error.status_code, headers=getattr(error, "headers", None)
-    )
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (the router names only the first route whose path matched)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def _on_data_error(request: Request, error: Exception) -> JSONResponse:

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import Header, Path
 from fastapi.security import HTTPBearer
 
-from checkout_engine.admin.queries import MAX_ROW_ID
-from checkout_engine.catalog.model import SKU_PATTERN, check_code, check_sku
+from checkout_engine.admin.queries import MAX_ROW_ID, invalid_cursor
+from checkout_engine.catalog.model import SKU_PATTERN, check_code, check_sku, countries
 from checkout_engine.errors import CheckoutError, NotFound
 from checkout_engine.fulfillment.service import GRANT_TOKEN_BYTES
 from checkout_engine.idempotency.model import MAX_KEY_LENGTH, check_key
@@ -32,7 +32,12 @@ GrantToken = Annotated[
 ]
 Sku = Annotated[str, Path(pattern=f"^{SKU_PATTERN.pattern}$", examples=["SHIRT-M"])]
 Code = Annotated[str, Path(pattern=f"^{SKU_PATTERN.pattern}$", description="A coupon or shipping-method code.")]
-CountryCode = Annotated[str, Path(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, upper case.")]
+CountryCode = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, upper case.", json_schema_extra={"enum": [*countries()]}
+    ),
+]
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]  # beyond a BIGINT there is no row
 # Our row id or the provider's event id, as an operator reads it in the provider's dashboard.
 EventReference = Annotated[str, Path(pattern=r"^([1-9][0-9]{0,17}|evt_[A-Za-z0-9_]{1,100})$")]
@@ -43,6 +48,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=MAX_KEY_LENGTH,
+        pattern=r"^[ -~]+$",  # printable ASCII; check_key is the rule
         description="Makes the call safe to retry: the same key and body answer the first response again.",
         examples=["9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"],
     ),
@@ -90,6 +96,7 @@ REFUSALS: dict[tuple[str, str], Callable[[object], CheckoutError | None]] = {
     ("path", "sku"): _by_rule(check_sku),
     ("path", "code"): _by_rule(lambda code: check_code(code, what="coupon or shipping-method")),
     ("header", "idempotency-key"): _by_rule(lambda key: check_key(key or None)),
+    ("query", "cursor"): lambda _: invalid_cursor(),  # only ever one of our next_cursor values
 }
 
 

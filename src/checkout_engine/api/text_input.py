@@ -17,8 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from checkout_engine.errors import error_body
 
 # Tab, newline and carriage return are text in a body (an address line may wrap); nothing else below space is.
-_FORBIDDEN_IN_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_FORBIDDEN_IN_URL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROLS_IN_BODY = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROLS_IN_URL = r"\x00-\x1f\x7f"
+_FORBIDDEN_IN_BODY = re.compile(rf"[{_CONTROLS_IN_BODY}\ud800-\udfff]")
+_FORBIDDEN_IN_URL = re.compile(rf"[{_CONTROLS_IN_URL}]")
+# The same rules as patterns, for the OpenAPI description of each text field and text parameter (a lone surrogate
+# cannot be written in JSON Schema's patterns; it is refused all the same).
+BODY_TEXT_PATTERN = rf"^[^{_CONTROLS_IN_BODY}]*$"
+URL_TEXT_PATTERN = rf"^[^{_CONTROLS_IN_URL}]*$"
 MAX_QUERY_BYTES = 8192
 
 PROBLEM = "holds a character no text may hold (NUL, a control character or a lone surrogate)"

@@ -38,6 +38,11 @@ def _countries() -> frozenset[str]:
     return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
 
 
+def countries() -> tuple[str, ...]:
+    """Every code ``is_country`` accepts, sorted (the OpenAPI description lists them)."""
+    return tuple(sorted(_countries()))
+
+
 def is_country(code: str) -> bool:
     return code in _countries()
 

@@ -33,9 +33,13 @@ class LostLock(Exception):
 
 def check_key(key: str | None) -> str:
     if key is None or key == "":
-        raise IdempotencyKeyRequired("Send an Idempotency-Key header (1-255 printable characters) with this call.")
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise BadRequest("The Idempotency-Key must be 1-255 printable characters.", code="invalid_idempotency_key")
+        raise IdempotencyKeyRequired(
+            "Send an Idempotency-Key header (1-255 printable ASCII characters) with this call."
+        )
+    if len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise BadRequest(
+            "The Idempotency-Key must be 1-255 printable ASCII characters.", code="invalid_idempotency_key"
+        )
     return key
 
 

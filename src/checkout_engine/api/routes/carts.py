@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from checkout_engine.api.answers import EVERY, WITH_BODY, errors, links
 from checkout_engine.api.client_address import request_client_address
 from checkout_engine.api.deps import AppSettings, Uow
 from checkout_engine.api.params import CartId, Sku
@@ -16,7 +17,9 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.pricing.service import quote_cart
 from checkout_engine.pricing.snapshot import quote_payload
 
-router = APIRouter(prefix="/v1/carts", tags=["carts"])
+router = APIRouter(prefix="/v1/carts", tags=["carts"], responses=errors(*EVERY))
+NO_CART = {404: ["cart_not_found"]}
+FROZEN = {409: ["cart_frozen"]}
 
 
 def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
@@ -41,7 +44,25 @@ def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {
+            "description": "The new, empty cart.",
+            "links": links(
+                {"cart_id": "$response.body#/id"},
+                "get_cart",
+                "set_item",
+                "set_shipping",
+                "apply_coupon",
+                "remove_coupon",
+                "checkout",
+            ),
+        },
+        **errors(*WITH_BODY, codes={422: ["validation_error", "invalid_currency", "invalid_country"]}),
+    },
+)
 def create_cart(body: CreateCart, uow: Uow) -> dict[str, Any]:
     cart = service.create_cart(
         uow, currency=body.currency, customer_id=body.customer_id, email=body.email, country=body.country
@@ -51,12 +72,24 @@ def create_cart(body: CreateCart, uow: Uow) -> dict[str, Any]:
     return view
 
 
-@router.get("/{cart_id}")
+@router.get("/{cart_id}", responses=errors(404, codes=NO_CART))
 def get_cart(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     return cart_view(uow, service.get_cart(uow, cart_id))
 
 
-@router.put("/{cart_id}/items/{sku}")
+@router.put(
+    "/{cart_id}/items/{sku}",
+    responses=errors(
+        *WITH_BODY,
+        404,
+        409,
+        codes={
+            **NO_CART,
+            **FROZEN,
+            422: ["unknown_sku", "insufficient_inventory", "invalid_quantity", "invalid_sku", "too_many_lines"],
+        },
+    ),
+)
 def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str, Any]:
     cart = service.set_item(uow, cart_id, sku, body.quantity)
     view = cart_view(uow, cart)
@@ -64,7 +97,19 @@ def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str
     return view
 
 
-@router.put("/{cart_id}/shipping")
+@router.put(
+    "/{cart_id}/shipping",
+    responses=errors(
+        *WITH_BODY,
+        404,
+        409,
+        codes={
+            **NO_CART,
+            **FROZEN,
+            422: ["invalid_shipping_method", "shipping_unavailable", "invalid_country", "validation_error"],
+        },
+    ),
+)
 def set_shipping(cart_id: CartId, body: SetShipping, uow: Uow) -> dict[str, Any]:
     address = ShippingAddress(**body.address.model_dump())
     cart = service.set_shipping(uow, cart_id, address, body.method)
@@ -73,7 +118,10 @@ def set_shipping(cart_id: CartId, body: SetShipping, uow: Uow) -> dict[str, Any]
     return view
 
 
-@router.put("/{cart_id}/coupon")
+@router.put(
+    "/{cart_id}/coupon",
+    responses=errors(*WITH_BODY, 404, 409, 429, codes={**NO_CART, **FROZEN, 422: ["invalid_coupon"]}),
+)
 def apply_coupon(
     cart_id: CartId, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings
 ) -> dict[str, Any]:
@@ -84,7 +132,7 @@ def apply_coupon(
     return view
 
 
-@router.delete("/{cart_id}/coupon")
+@router.delete("/{cart_id}/coupon", responses=errors(404, 409, codes={**NO_CART, **FROZEN}))
 def remove_coupon(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     cart = service.remove_coupon(uow, cart_id)
     view = cart_view(uow, cart)

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, links
 from checkout_engine.api.deps import Admin, Uow, Viewer
 from checkout_engine.api.params import Code, CountryCode, Sku
 from checkout_engine.api.schemas import PutCoupon, PutInventory, PutProduct, PutShippingMethod, PutTaxRate
@@ -26,7 +27,7 @@ from checkout_engine.catalog.model import (
 )
 from checkout_engine.errors import NotFound
 
-router = APIRouter(prefix="/admin/v1", tags=["admin: catalog"])
+router = APIRouter(prefix="/admin/v1", tags=["admin: catalog"], responses=errors(*EVERY, *STAFF))
 
 
 def _stock_view(stock: StockLevel) -> dict[str, Any]:
@@ -42,7 +43,18 @@ def _product_view(product: Product) -> dict[str, Any]:
     }
 
 
-@router.put("/products/{sku}")
+@router.put(
+    "/products/{sku}",
+    responses={
+        200: {
+            "description": "The product as saved.",
+            "links": links({"sku": "$response.body#/sku"}, "get_product", "put_inventory", "get_inventory"),
+        },
+        **errors(
+            *WITH_BODY, *STAFF, codes={422: ["invalid_sku", "invalid_currency", "invalid_price", "validation_error"]}
+        ),
+    },
+)
 def put_product(sku: Sku, body: PutProduct, principal: Admin, uow: Uow) -> dict[str, Any]:
     product = Product(
         sku=check_sku(sku),
@@ -57,7 +69,7 @@ def put_product(sku: Sku, body: PutProduct, principal: Admin, uow: Uow) -> dict[
     return _product_view(product)
 
 
-@router.get("/products/{sku}")
+@router.get("/products/{sku}", responses=errors(*EVERY, *STAFF, 404, codes={404: ["unknown_sku"]}))
 def get_product(sku: Sku, _: Viewer, uow: Uow) -> dict[str, Any]:
     product = repository.get_product(uow.connection, check_sku(sku))
     if product is None:
@@ -65,19 +77,35 @@ def get_product(sku: Sku, _: Viewer, uow: Uow) -> dict[str, Any]:
     return _product_view(product)
 
 
-@router.put("/inventory/{sku}")
+@router.put(
+    "/inventory/{sku}",
+    responses=errors(
+        *WITH_BODY,
+        *STAFF,
+        404,
+        409,
+        codes={404: ["unknown_sku"], 409: ["on_hand_below_reserved"], 422: ["invalid_sku", "validation_error"]},
+    ),
+)
 def put_inventory(sku: Sku, body: PutInventory, principal: Admin, uow: Uow) -> dict[str, Any]:
     stock = service.set_stock(uow, sku, body.on_hand, principal=principal, reason=body.reason)
     uow.commit()
     return _stock_view(stock)
 
 
-@router.get("/inventory/{sku}")
+@router.get("/inventory/{sku}", responses=errors(*EVERY, *STAFF, 404, codes={404: ["unknown_sku"]}))
 def get_inventory(sku: Sku, _: Viewer, uow: Uow) -> dict[str, Any]:
     return _stock_view(service.stock_level(uow, sku))
 
 
-@router.put("/coupons/{code}")
+@router.put(
+    "/coupons/{code}",
+    responses=errors(
+        *WITH_BODY,
+        *STAFF,
+        codes={422: ["invalid_code", "invalid_coupon_terms", "invalid_currency", "validation_error"]},
+    ),
+)
 def put_coupon(code: Code, body: PutCoupon, principal: Admin, uow: Uow) -> dict[str, Any]:
     coupon = Coupon(
         code=check_code(code, what="coupon"),
@@ -98,7 +126,12 @@ def put_coupon(code: Code, body: PutCoupon, principal: Admin, uow: Uow) -> dict[
     return {"object": "coupon", **view}
 
 
-@router.put("/shipping-methods/{code}")
+@router.put(
+    "/shipping-methods/{code}",
+    responses=errors(
+        *WITH_BODY, *STAFF, codes={422: ["invalid_code", "invalid_country", "invalid_currency", "validation_error"]}
+    ),
+)
 def put_shipping_method(code: Code, body: PutShippingMethod, principal: Admin, uow: Uow) -> dict[str, Any]:
     method = ShippingMethod(
         code=check_code(code, what="coupon"),
@@ -112,7 +145,10 @@ def put_shipping_method(code: Code, body: PutShippingMethod, principal: Admin, u
     return {"object": "shipping_method", **dataclasses.asdict(method)}
 
 
-@router.put("/tax-rates/{country}")
+@router.put(
+    "/tax-rates/{country}",
+    responses=errors(*WITH_BODY, *STAFF, codes={422: ["invalid_country", "invalid_tax_rate", "validation_error"]}),
+)
 def put_tax_rate(country: CountryCode, body: PutTaxRate, principal: Admin, uow: Uow) -> dict[str, Any]:
     rate = TaxRate(country=country, standard_bp=body.standard, reduced_bp=body.reduced)
     service.save_tax_rate(uow, rate, principal=principal, reason=body.reason)

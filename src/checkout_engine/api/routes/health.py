@@ -19,7 +19,13 @@ def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+NOT_READY = {
+    "description": "Not ready: the database does not answer or its schema is not the one this code expects.",
+    "content": {"application/json": {"example": {"status": "not_ready", "reason": "database_unreachable"}}},
+}
+
+
+@router.get("/readyz", responses={503: NOT_READY})
 def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and its schema is the one this code expects."""
     engine = request.app.state.engine

@@ -11,6 +11,15 @@ from checkout_engine.observability.scrape import render
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus' text format.",
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(request: Request) -> Response:
     return Response(render(request.app.state.engine, request.app.state.settings), media_type=CONTENT_TYPE_LATEST)

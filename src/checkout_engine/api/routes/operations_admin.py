@@ -9,18 +9,30 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from checkout_engine.admin import actions, queries
+from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, links
 from checkout_engine.api.deps import AppSettings, Support, Uow, Viewer
 from checkout_engine.api.params import EventReference, RowId
 from checkout_engine.api.routes.orders_admin import ActionRequest, Cursor, Limit
+from checkout_engine.api.text_input import URL_TEXT_PATTERN
 
-router = APIRouter(prefix="/admin/v1", tags=["admin: operations"])
+router = APIRouter(prefix="/admin/v1", tags=["admin: operations"], responses=errors(*EVERY, *STAFF))
+LISTED = errors(*EVERY, *STAFF, codes={400: ["invalid_cursor", "malformed_url"]})
 
 WebhookStatus = Literal["received", "processed", "ignored", "held", "failed"]
 JobFilter = Literal["queued", "running", "failed", "done", "dead"]
-Filter = Annotated[str | None, Query(min_length=1, max_length=128)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=URL_TEXT_PATTERN)]
 
 
-@router.get("/webhook-events")
+@router.get(
+    "/webhook-events",
+    responses={
+        200: {
+            "description": "A page of stored provider events.",
+            "links": links({"event_id": "$response.body#/data/0/id"}, "replay_webhook_event"),
+        },
+        **LISTED,
+    },
+)
 def list_webhook_events(
     _: Viewer,
     uow: Uow,
@@ -32,21 +44,35 @@ def list_webhook_events(
     return queries.list_webhook_events(uow.connection, status=status, order_id=order_id, limit=limit, cursor=cursor)
 
 
-@router.post("/webhook-events/{event_id}/replay")
+@router.post(
+    "/webhook-events/{event_id}/replay",
+    responses=errors(*WITH_BODY, *STAFF, 404, codes={404: ["webhook_event_not_found"]}),
+)
 def replay_webhook_event(event_id: EventReference, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     result = actions.replay_webhook_event(uow, principal, event_id, reason=body.reason)
     uow.commit()
     return result
 
 
-@router.get("/jobs")
+@router.get(
+    "/jobs",
+    responses={
+        200: {"description": "A page of jobs.", "links": links({"job_id": "$response.body#/data/0/id"}, "retry_job")},
+        **LISTED,
+    },
+)
 def list_jobs(
     _: Viewer, uow: Uow, status: JobFilter | None = None, limit: Limit = queries.DEFAULT_LIMIT, cursor: Cursor = None
 ) -> dict[str, Any]:
     return queries.list_jobs(uow.connection, status=status, limit=limit, cursor=cursor)
 
 
-@router.post("/jobs/{job_id}/retry")
+@router.post(
+    "/jobs/{job_id}/retry",
+    responses=errors(
+        *WITH_BODY, *STAFF, 404, 409, codes={404: ["job_not_found"], 409: ["job_not_dead", "job_already_queued"]}
+    ),
+)
 def retry_job(job_id: RowId, body: ActionRequest, principal: Support, uow: Uow) -> dict[str, Any]:
     result = actions.retry_job(uow, principal, job_id, reason=body.reason)
     uow.commit()
@@ -59,7 +85,7 @@ def stats(_: Viewer, uow: Uow, settings: AppSettings) -> dict[str, Any]:
     return queries.stats(uow.connection, stuck_after=stuck_after)
 
 
-@router.get("/audit-log")
+@router.get("/audit-log", responses=LISTED)
 def list_audit_log(
     _: Viewer,
     uow: Uow,

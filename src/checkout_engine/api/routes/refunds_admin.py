@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from checkout_engine.api.answers import REPLAYED, STAFF, WITH_BODY, errors
 from checkout_engine.api.deps import AppSettings, Support
 from checkout_engine.api.params import IdempotencyKey, OrderId
 from checkout_engine.api.schemas import RequestRefund
@@ -35,7 +36,26 @@ def refund_view(refund: Refund) -> dict[str, Any]:
     }
 
 
-@router.post("/orders/{order_id}/refunds", status_code=201)
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=201,
+    responses={
+        201: {"description": "The refund, recorded; a worker asks the provider for it.", "headers": REPLAYED},
+        **errors(
+            *WITH_BODY,
+            *STAFF,
+            404,
+            409,
+            codes={
+                400: ["idempotency_key_required", "invalid_idempotency_key", "malformed_json"],
+                403: ["forbidden", "refund_limit_exceeded"],
+                404: ["order_not_found"],
+                409: ["order_not_refundable", "idempotency_key_in_use"],
+                422: ["refund_exceeds_captured", "idempotency_key_reused", "validation_error"],
+            },
+        ),
+    },
+)
 def create_refund(
     order_id: OrderId,
     body: RequestRefund,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 
+from checkout_engine.api.answers import WITH_BODY, errors
 from checkout_engine.api.deps import AppSettings, Uow
 from checkout_engine.errors import BadRequest
 from checkout_engine.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_SIGNATURE_FAILURES
@@ -22,7 +23,10 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/webhooks/stripe")
+@router.post(
+    "/webhooks/stripe",
+    responses=errors(*WITH_BODY, codes={400: ["invalid_signature", "malformed_event"], 422: ["invalid_characters"]}),
+)
 def stripe_webhook(
     payload: Annotated[bytes, Depends(raw_body)],
     uow: Uow,
