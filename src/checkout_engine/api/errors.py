@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route
+from starlette.routing import Match
 
 from checkout_engine.api import params
 from checkout_engine.api.text_input import PROBLEM
@@ -19,6 +19,9 @@ log = structlog.get_logger(__name__)
 
 # A schema error on one of these fields answers with the field's own code, as the contract names them.
 FIELD_ERROR_CODES = {"quantity": "invalid_quantity", "currency": "invalid_currency", "country": "invalid_country"}
+
+# What a 405's Allow header may name: the methods the API's routes use (HEAD is served wherever GET is).
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large"}
 
@@ -69,13 +72,14 @@ def _on_http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (the router names only the first route whose path matched)."""
-    path = request.scope["path"]
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
-            methods |= route.methods
-    return sorted(methods)
+    """Every method some route serves at this path (the router names only the first route whose path matched):
+    each method asked of the routes as the router itself would ask, included routers among them."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _on_data_error(request: Request, error: Exception) -> JSONResponse:

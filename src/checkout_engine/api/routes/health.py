@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from checkout_engine.api.answers import EVERY, errors
 from checkout_engine.db import migrate
 from checkout_engine.errors import CheckoutError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=errors(*EVERY))  # the URL check is every path's
 
 
 @router.get("/healthz")

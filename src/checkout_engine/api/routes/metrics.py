@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from checkout_engine.api.answers import EVERY, errors
 from checkout_engine.observability.scrape import render
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=errors(*EVERY))  # the URL check is every path's
 
 
 @router.get(
