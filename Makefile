@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test prerequisites lint unit bench clean
+.PHONY: install run test prerequisites lint unit fuzz bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: prerequisites lint
 
 unit: install
 	$(BIN)/pytest tests/unit
+
+# Schemathesis against the real stack, by hand, with the `long` profile (a quarter of an hour or so; `make test` runs
+# the bounded `ci` one). Needs PostgreSQL as the suite does (`make prerequisites`).
+fuzz: install
+	CHECKOUT_FUZZ_PROFILE=long $(BIN)/pytest tests/fuzz
 
 # Benchmarks, by hand (never part of `make test`): tables on screen, JSON in bench/results/, the chart in docs/.
 # The load comes from wrk (Debian's package), installed here when missing.
