@@ -10,6 +10,7 @@ from checkout_engine.api.answers import EVERY, WITH_BODY, errors, links
 from checkout_engine.api.client_address import request_client_address
 from checkout_engine.api.deps import AppSettings, Uow
 from checkout_engine.api.params import CartId, Sku
+from checkout_engine.api.representations import CartAnswer
 from checkout_engine.api.schemas import ApplyCoupon, CreateCart, SetQuantity, SetShipping
 from checkout_engine.cart import service
 from checkout_engine.cart.model import Cart, ShippingAddress
@@ -20,6 +21,9 @@ from checkout_engine.pricing.snapshot import quote_payload
 router = APIRouter(prefix="/v1/carts", tags=["carts"], responses=errors(*EVERY))
 NO_CART = {404: ["cart_not_found"]}
 FROZEN = {409: ["cart_frozen"]}
+THE_CART: dict[int | str, dict[str, Any]] = {
+    200: {"model": CartAnswer, "description": "The cart with the server's quote."}
+}
 
 
 def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
@@ -47,8 +51,10 @@ def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
 @router.post(
     "",
     status_code=201,
+    response_model=None,
     responses={
         201: {
+            "model": CartAnswer,
             "description": "The new, empty cart.",
             "links": links(
                 {"cart_id": "$response.body#/id"},
@@ -72,14 +78,16 @@ def create_cart(body: CreateCart, uow: Uow) -> dict[str, Any]:
     return view
 
 
-@router.get("/{cart_id}", responses=errors(404, codes=NO_CART))
+@router.get("/{cart_id}", response_model=None, responses=THE_CART | errors(404, codes=NO_CART))
 def get_cart(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     return cart_view(uow, service.get_cart(uow, cart_id))
 
 
 @router.put(
     "/{cart_id}/items/{sku}",
-    responses=errors(
+    response_model=None,
+    responses=THE_CART
+    | errors(
         *WITH_BODY,
         404,
         409,
@@ -99,7 +107,9 @@ def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str
 
 @router.put(
     "/{cart_id}/shipping",
-    responses=errors(
+    response_model=None,
+    responses=THE_CART
+    | errors(
         *WITH_BODY,
         404,
         409,
@@ -120,7 +130,8 @@ def set_shipping(cart_id: CartId, body: SetShipping, uow: Uow) -> dict[str, Any]
 
 @router.put(
     "/{cart_id}/coupon",
-    responses=errors(*WITH_BODY, 404, 409, 429, codes={**NO_CART, **FROZEN, 422: ["invalid_coupon"]}),
+    response_model=None,
+    responses=THE_CART | errors(*WITH_BODY, 404, 409, 429, codes={**NO_CART, **FROZEN, 422: ["invalid_coupon"]}),
 )
 def apply_coupon(
     cart_id: CartId, body: ApplyCoupon, request: Request, uow: Uow, settings: AppSettings
@@ -132,7 +143,9 @@ def apply_coupon(
     return view
 
 
-@router.delete("/{cart_id}/coupon", responses=errors(404, 409, codes={**NO_CART, **FROZEN}))
+@router.delete(
+    "/{cart_id}/coupon", response_model=None, responses=THE_CART | errors(404, 409, codes={**NO_CART, **FROZEN})
+)
 def remove_coupon(cart_id: CartId, uow: Uow) -> dict[str, Any]:
     cart = service.remove_coupon(uow, cart_id)
     view = cart_view(uow, cart)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from checkout_engine.api.answers import EVERY, REPLAYED, WITH_BODY, errors, links
 from checkout_engine.api.deps import AppSettings, Uow, provider
 from checkout_engine.api.params import CartId, IdempotencyKey, OrderId, OrderToken
+from checkout_engine.api.representations import CheckoutAnswer, CustomerOrder, PaymentAttemptAnswer
 from checkout_engine.api.schemas import Checkout
 from checkout_engine.checkout import service
 from checkout_engine.errors import NotFound
@@ -33,8 +34,10 @@ def _respond(outcome: Outcome) -> Response:
 @router.post(
     "/v1/carts/{cart_id}/checkout",
     status_code=201,
+    response_model=None,
     responses={
         201: {
+            "model": CheckoutAnswer,
             "description": "The order, waiting for its payment.",
             "headers": REPLAYED,
             "links": {
@@ -100,7 +103,14 @@ def checkout(
     return _respond(outcome)
 
 
-@router.get("/v1/orders/{order_id}", responses=errors(404, codes={404: ["order_not_found"]}))
+@router.get(
+    "/v1/orders/{order_id}",
+    response_model=None,
+    responses={
+        200: {"model": CustomerOrder, "description": "The customer's view of the order."},
+        **errors(404, codes={404: ["order_not_found"]}),
+    },
+)
 def get_order(order_id: OrderId, uow: Uow, order_token: OrderToken) -> dict[str, Any]:
     stored = orders_repo.token_hash(uow.connection, order_id)
     # Compare even when there is no such order, so the answer's timing tells nothing either way.
@@ -115,8 +125,9 @@ def get_order(order_id: OrderId, uow: Uow, order_token: OrderToken) -> dict[str,
 @router.post(
     "/v1/orders/{order_id}/payment-attempts",
     status_code=201,
+    response_model=None,
     responses={
-        201: {"description": "The new payment attempt.", "headers": REPLAYED},
+        201: {"model": PaymentAttemptAnswer, "description": "The new payment attempt.", "headers": REPLAYED},
         **errors(
             *EVERY,
             404,
