@@ -7,6 +7,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +37,23 @@ def _refuse_out_of_date(settings: Settings) -> None:
         raise typer.Exit(code=2) from None
     finally:
         engine.dispose()
+
+
+MAX_WEB_WORKERS = 64
+
+
+def default_web_workers(environ: Mapping[str, str] = os.environ) -> int:
+    """``WEB_CONCURRENCY`` when set (as gunicorn and uvicorn read it), else the cores this process may run on."""
+    configured = environ.get("WEB_CONCURRENCY", "").strip()
+    if configured:
+        if not configured.isdigit() or not 1 <= int(configured) <= MAX_WEB_WORKERS:
+            raise typer.BadParameter(
+                f"WEB_CONCURRENCY={configured!r}: give a whole number of API processes from 1 to {MAX_WEB_WORKERS}."
+            )
+        return int(configured)
+    # The cores we may use, not the machine's: a container pinned to some cores counts only those.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_WEB_WORKERS, cores))
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -81,13 +99,20 @@ def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="API processes sharing the port (about one per core).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_WEB_WORKERS,
+            help="API processes sharing the port [default: the machine's cores, or WEB_CONCURRENCY when set].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (refuses to start on an out-of-date schema)."""
+    processes = workers if workers is not None else default_web_workers()
     settings = get_settings()
     _refuse_out_of_date(settings)
-    _serve(settings, host, port, workers)
+    _serve(settings, host, port, processes)
 
 
 @app.command()

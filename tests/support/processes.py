@@ -164,7 +164,8 @@ class ApiProcess(EngineProcess):
         super().__init__(name, self._arguments(), env, log_path)
 
     def _arguments(self) -> list[str]:
-        return ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        # One process: a test's SIGKILL must take the whole API down, which a supervisor's children would survive.
+        return ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
 
     @property
     def url(self) -> str:

@@ -177,7 +177,8 @@ class Supervisor:
         """The API and worker processes, all starting at once, each waited for."""
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CHECKOUT_")}, **environment}
         for index, (port, url) in enumerate(zip(self.api_ports, self.api_urls, strict=True)):
-            command = _python("checkout_engine.cli", "serve", "--port", str(port))
+            # One process each: a SIGKILL must take the whole API down, which a supervisor's children would survive.
+            command = _python("checkout_engine.cli", "serve", "--port", str(port), "--workers", "1")
             ready = Readiness(url=f"{url}/readyz")
             self.apis.append(ManagedProcess(f"api-{index}", command, env=env, log_dir=self.log_dir, ready=ready))
         for index in range(self.worker_count):
