@@ -8,8 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from test_webhooks_to_order_truth import order_state, place
 
+from checkout_engine.db.tables import jobs, webhook_events
 from checkout_engine.db.tables import orders as orders_table
 from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.webhooks.ingest import PROCESS_WEBHOOK
 from support.checkout import checkout, ready_cart
 from support.pipeline import Pipeline
 
@@ -42,3 +44,34 @@ def test_oversized_or_non_json_webhook_bodies_get_a_clear_4xx(shop: TestClient, 
 
 def test_checkout_with_the_cart_api_is_unaffected_by_webhook_settings(shop: TestClient) -> None:
     assert checkout(shop, ready_cart(shop), "k").status_code == 201
+
+
+def test_an_event_that_cannot_change_an_order_costs_no_job_and_no_provider_read(
+    shop: TestClient, engine: Engine, wired: Pipeline, admin_headers: dict[str, str]
+) -> None:
+    wired.sim.configure_webhooks(drop_rate=1.0)  # the test delivers by hand
+    order = place(shop)
+    intent = order["payment"]["provider_payment_id"]
+    created = next(e for e in wired.events_for(intent) if e["type"] == "payment_intent.created")
+    wired.sim.add_fault("GET", "/v1/payment_intents/", "error_500", count=1000)  # any read would fail
+    assert wired.deliver(created).status_code == 200
+
+    def stored() -> sa.RowMapping:
+        with engine.connect() as conn:
+            query = sa.select(webhook_events).where(webhook_events.c.event_id == created["id"])
+            return conn.execute(query).mappings().one()
+
+    row = stored()
+    assert (row["status"], row["status_reason"]) == ("ignored", "payment_intent.created cannot change an order")
+    assert row["order_id"] == order["order_id"] and row["processed_at"] is not None  # on the order's timeline
+    with engine.connect() as conn:
+        processing = sa.select(sa.func.count()).select_from(jobs).where(jobs.c.kind == PROCESS_WEBHOOK)
+        assert conn.execute(processing).scalar_one() == 0
+
+    # An operator's replay runs a job, which finds nothing to do without asking the provider.
+    replay = shop.post(f"/admin/v1/webhook-events/{row['id']}/replay", json={"reason": "check"}, headers=admin_headers)
+    assert replay.status_code == 200, replay.text
+    wired.until(lambda: stored()["processed_at"] != row["processed_at"], what="the replay to be processed")
+    after = stored()
+    assert after["status"] == "ignored" and after["last_error"] is None
+    assert order_state(engine, order["order_id"]) == "payment_pending"

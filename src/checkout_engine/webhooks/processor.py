@@ -15,34 +15,17 @@ from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import WEBHOOK_PROCESSING_FAILURES, WEBHOOK_PROCESSING_SECONDS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import MONEY_IN, TransitionConflict
-from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import ProviderUnavailable
 from checkout_engine.payments.settle import settle
 from checkout_engine.payments.truth import Action
 from checkout_engine.refunds import service as refunds
-from checkout_engine.webhooks import repository
+from checkout_engine.webhooks import repository, subject
+from checkout_engine.webhooks.kinds import DISPUTE_OPENED, PAYMENT_EVENTS, REFUND_EVENTS, acts_on, no_action_reason
 from checkout_engine.webhooks.repository import StoredEvent
 
 PROVIDER = "stripe"
 log = structlog.get_logger(__name__)
-
-
-def _payment_id(stored: StoredEvent) -> str | None:
-    obj: dict[str, Any] = stored.payload.get("data", {}).get("object", {})
-    if obj.get("object") == "payment_intent":
-        return obj.get("id")
-    intent = obj.get("payment_intent")
-    return intent.get("id") if isinstance(intent, dict) else intent
-
-
-def _find_attempt(uow: UnitOfWork, stored: StoredEvent, payment_id: str) -> PaymentAttempt | None:
-    attempt = attempts.by_provider_id(uow.connection, PROVIDER, payment_id)
-    if attempt is None:  # the event can beat our own record of the intent: fall back on the metadata we set
-        metadata = stored.payload.get("data", {}).get("object", {}).get("metadata") or {}
-        if metadata.get("payment_attempt_id"):
-            attempt = attempts.get(uow.connection, metadata["payment_attempt_id"])
-    return attempt
 
 
 def process(context: JobContext, payload: dict[str, Any]) -> None:
@@ -52,8 +35,11 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
         assert stored is not None
         if stored.status in ("processed", "ignored", "held"):
             return
-        payment_id = _payment_id(stored)
-        attempt = _find_attempt(uow, stored, payment_id) if payment_id else None
+        if not acts_on(stored.type):  # stored before this rule, or replayed by an operator: still nothing to do
+            repository.record_outcome(uow.connection, stored.id, status="ignored", reason=no_action_reason(stored.type))
+            uow.commit()
+            return
+        attempt = subject.find_attempt(uow.connection, PROVIDER, stored.payload)
         if attempt is None:
             repository.record_outcome(uow.connection, stored.id, status="ignored", reason="not one of our payments")
             uow.commit()
@@ -103,27 +89,18 @@ def _record_failure(context: JobContext, stored: StoredEvent, attempt: PaymentAt
 
 
 def _dispatch(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
-    if stored.type.startswith("payment_intent."):
+    if stored.type.startswith(PAYMENT_EVENTS):
         _payment_event(context, stored, attempt)
-    elif stored.type.startswith(("charge.refund", "refund.")):
+    elif stored.type.startswith(REFUND_EVENTS):
         _refund_event(context, stored, attempt)
-    elif stored.type == "charge.dispute.created":
-        _dispute_event(context, stored, attempt)
     else:
-        with UnitOfWork(context.engine) as uow:
-            repository.record_outcome(
-                uow.connection,
-                stored.id,
-                status="ignored",
-                reason=f"{stored.type} needs no action",
-                order_id=attempt.order_id,
-            )
-            uow.commit()
+        assert stored.type == DISPUTE_OPENED, stored.type  # acts_on admits nothing else
+        _dispute_event(context, stored, attempt)
 
 
 def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
     # Ask for the current object: the event's snapshot may be older than what happened since.
-    current = context.provider.retrieve(attempt.provider_payment_id or str(_payment_id(stored)))
+    current = context.provider.retrieve(attempt.provider_payment_id or str(subject.payment_id(stored.payload)))
     with UnitOfWork(context.engine) as uow:
         verdict = settle(
             uow, attempt, current, provider_event_id=stored.event_id, actor="provider", settings=context.settings

@@ -51,9 +51,18 @@ _UPSERT = prebuilt(W, _deduplicating)
 
 
 def upsert(
-    conn: sa.Connection, *, provider: str, event_id: str, type_: str, object_id: str | None, payload: dict[str, Any]
+    conn: sa.Connection,
+    *,
+    provider: str,
+    event_id: str,
+    type_: str,
+    object_id: str | None,
+    payload: dict[str, Any],
+    ignored_because: str | None = None,
+    order_id: str | None = None,
 ) -> StoredEvent:
-    """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id)."""
+    """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id). An event
+    ``ignored_because`` of its type is stored already done, with that reason."""
     now = utcnow()
     row = {
         "provider": provider,
@@ -64,7 +73,10 @@ def upsert(
         "received_at": now,
         "last_received_at": now,
         "delivery_count": 1,
-        "status": "received",
+        "status": "received" if ignored_because is None else "ignored",
+        "status_reason": ignored_because,
+        "processed_at": None if ignored_because is None else now,
+        "order_id": order_id,
     }
     return _stored(conn.execute(_UPSERT(conn), row).mappings().one())
 

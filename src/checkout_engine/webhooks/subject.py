@@ -1,0 +1,31 @@
+"""What a provider event is about: the payment it names, and our payment attempt for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from checkout_engine.payments import attempts
+from checkout_engine.payments.attempts import PaymentAttempt
+
+
+def payment_id(payload: dict[str, Any]) -> str | None:
+    obj: dict[str, Any] = payload.get("data", {}).get("object", {})
+    if obj.get("object") == "payment_intent":
+        return obj.get("id")
+    intent = obj.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def find_attempt(conn: sa.Connection, provider: str, payload: dict[str, Any]) -> PaymentAttempt | None:
+    """Our attempt for the event's payment, or None when it is not one of ours."""
+    paid_with = payment_id(payload)
+    if paid_with is None:
+        return None
+    attempt = attempts.by_provider_id(conn, provider, paid_with)
+    if attempt is None:  # the event can beat our own record of the intent: fall back on the metadata we set
+        metadata = payload.get("data", {}).get("object", {}).get("metadata") or {}
+        if metadata.get("payment_attempt_id"):
+            attempt = attempts.get(conn, str(metadata["payment_attempt_id"]))
+    return attempt
