@@ -1,12 +1,15 @@
 """End-to-end checkouts per second over HTTP on PostgreSQL, beside pgbench running the same writes.
 
-    .venv/bin/python bench/checkout_rate.py --levels 1 16 64 --seconds 12 --api-workers 2
+    .venv/bin/python bench/checkout_rate.py --levels 1 16 64 --seconds 12
 
-Starts its own database (dropped afterwards), the provider simulator and `checkout-engine serve` as separate
-processes, prepares ready carts (not timed), then for each concurrency level posts
+Starts its own database (dropped afterwards), the provider simulator, `checkout-engine serve` (with its default
+number of processes, one per core) and one `checkout-engine worker` as separate processes, as a shop deploys them:
+the simulator sends its webhooks to the API as Stripe does, and the worker processes them. It prepares ready carts
+(not timed), then for each concurrency level posts
 `POST /v1/carts/{id}/checkout` (each creating the provider intent at the simulator) from N connections for a
 fixed time (wrk sends them: bench/load.py). Alongside: CPU milliseconds per checkout spent by the API, the
-simulator and PostgreSQL, and the SQL statements and commits per checkout from the engine's own counters. Then
+worker, the simulator and PostgreSQL (the webhooks' ingest and processing included), and the SQL statements
+and commits per checkout from the engine's own counters. Then
 pgbench runs the checkout's writes (the cart's idempotency key, guarded stock decrement, order, pricing snapshot
 with its lines, state event, reservation, payment attempt, outbox job, stored answer) as one transaction at the
 same concurrency, and the ratio engine / pgbench is printed. JSON goes to bench/results/checkout_rate.json.
@@ -29,10 +32,13 @@ from harness import (
     fresh_database,
     pgbench,
     show,
+    worker_process,
     write_results,
 )
 from load import Prepared, replay
 from provider_sim_rate import simulator_process
+
+SECRET = "whsec_bench"
 
 SKUS = [f"BENCH-{n}" for n in range(1, 51)]  # buyers spread over a catalog; bench/hot_sku.py is the one-SKU case
 
@@ -87,13 +93,18 @@ def checkouts(carts: list[str]) -> list[Prepared]:
 
 
 @contextmanager
-def engine_under_test(api_workers: int) -> Iterator[tuple[str, Served, int]]:
+def engine_under_test(api_workers: int | None, *, webhooks: bool) -> Iterator[tuple[str, Served, dict[str, int]]]:
+    """The processes under test, by name and pid."""
     with (
         fresh_database() as database_url,
         simulator_process() as (sim_url, sim_pid),
-        api_process(database_url, sim_url, workers=api_workers) as served,
+        api_process(database_url, sim_url, workers=api_workers, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET) as served,
+        worker_process(database_url, sim_url, concurrency=1, CHECKOUT_STRIPE_WEBHOOK_SECRET=SECRET) as worker_pid,
     ):
-        yield database_url, served, sim_pid
+        # Many deliveries in flight at once, as Stripe sends them.
+        delivery = {"url": f"{served.url}/webhooks/stripe", "secret": SECRET, "concurrency": 16, "paused": not webhooks}
+        httpx.put(f"{sim_url}/_sim/webhooks", json=delivery, timeout=10).raise_for_status()
+        yield database_url, served, {"api": served.pid, "worker": worker_pid, "simulator": sim_pid}
 
 
 def main() -> None:
@@ -101,16 +112,19 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--seconds", type=int, default=12, help="timed seconds per level")
     parser.add_argument("--carts", type=int, default=4000, help="ready carts prepared per level, before timing")
-    parser.add_argument("--api-workers", type=int, default=2, help="`serve --workers`")
+    parser.add_argument("--api-workers", type=int, default=None, help="`serve --workers` [serve's default]")
+    parser.add_argument(
+        "--no-webhooks", action="store_true", help="the simulator sends no webhooks (the checkout request alone)"
+    )
     args = parser.parse_args()
     rows = []
-    with engine_under_test(args.api_workers) as (database_url, served, sim_pid):
+    with engine_under_test(args.api_workers, webhooks=not args.no_webhooks) as (database_url, served, pids):
         with httpx.Client(base_url=served.url, timeout=30) as http:
             seed(http, stock=args.carts * len(args.levels))
         supply = ready_carts(served.url, args.carts * len(args.levels), sku_of=lambda n: SKUS[n % len(SKUS)])
         for number, concurrency in enumerate(args.levels):
             carts = supply[number * args.carts : (number + 1) * args.carts]
-            meter = CpuMeter({"api": served.pid, "simulator": sim_pid}, database_url)
+            meter = CpuMeter(pids, database_url)
             trips = RoundTrips(served.url)
             meter.start()
             trips.start()
@@ -132,7 +146,8 @@ def main() -> None:
             row["ratio_to_pgbench"] = round(load.per_second / database["per_second"], 3)
             rows.append(row)
     show("checkouts over HTTP on PostgreSQL (provider intent at the simulator included) vs pgbench", rows)
-    write_results("checkout_rate", {"api_workers": args.api_workers, "checkout": rows})
+    configuration = {"api_workers": args.api_workers or "default", "webhooks": not args.no_webhooks}
+    write_results("checkout_rate", {**configuration, "checkout": rows})
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ class Served:
 
 
 @contextmanager
-def api_process(database_url: str, sim_url: str, *, workers: int = 1, **extra_env: str) -> Iterator[Served]:
-    """`checkout-engine serve --workers N` as its own process on the bench database, ready when /readyz says so."""
+def api_process(database_url: str, sim_url: str, *, workers: int | None = 1, **extra_env: str) -> Iterator[Served]:
+    """`checkout-engine serve --workers N` as its own process on the bench database, ready when /readyz says so
+    (``workers=None``: serve's own default, one process per core)."""
     port = _free_port()
     metrics_dir = tempfile.mkdtemp(prefix="ce-bench-metrics-")
     env = {
@@ -85,7 +86,9 @@ def api_process(database_url: str, sim_url: str, *, workers: int = 1, **extra_en
         "PROMETHEUS_MULTIPROC_DIR": metrics_dir,  # /metrics sums every API process's counters
         **extra_env,
     }
-    command = [sys.executable, "-m", "checkout_engine.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    command = [sys.executable, "-m", "checkout_engine.cli", "serve", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     _wait_ready(url, process, "checkout-engine serve")
