@@ -6,7 +6,7 @@ from __future__ import annotations
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.payments.model import ProviderEvent
-from checkout_engine.webhooks import repository, subject
+from checkout_engine.webhooks import repository
 from checkout_engine.webhooks.kinds import acts_on, no_action_reason
 from checkout_engine.webhooks.repository import StoredEvent
 
@@ -24,9 +24,6 @@ def enqueue_processing(uow: UnitOfWork, stored: StoredEvent) -> bool:
 def ingest(uow: UnitOfWork, *, provider: str, event: ProviderEvent) -> StoredEvent:
     """Store the event; queue its processing only when its type is one the engine acts on (the others are kept,
     and shown on the order's timeline, as ignored: no job, no provider read)."""
-    ignored = not acts_on(event.type)
-    # An ignored event is never processed, so it learns its order here (a look-up by index), for the timeline.
-    attempt = subject.find_attempt(uow.connection, provider, event.data) if ignored else None
     stored = repository.upsert(
         uow.connection,
         provider=provider,
@@ -34,8 +31,7 @@ def ingest(uow: UnitOfWork, *, provider: str, event: ProviderEvent) -> StoredEve
         type_=event.type,
         object_id=event.object_id,
         payload=event.data,
-        ignored_because=no_action_reason(event.type) if ignored else None,
-        order_id=attempt.order_id if attempt else None,
+        ignored_because=None if acts_on(event.type) else no_action_reason(event.type),
     )
     # The first delivery queues it, and so does a redelivery of an event not yet done: its job may have died (a live
     # one is reused). An ignored event is done from the start.

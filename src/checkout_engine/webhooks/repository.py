@@ -10,10 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import webhook_events
+from checkout_engine.db.tables import payment_attempts, webhook_events
 from checkout_engine.db.upsert import prebuilt
+from checkout_engine.webhooks import subject
 
 W = webhook_events
+A = payment_attempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,18 @@ def _deduplicating(insert: postgresql.Insert | sqlite.Insert) -> ReturningInsert
     ).returning(*W.c)
 
 
+def _order_of_payment() -> sa.ColumnElement[Any]:
+    """The order of the event's payment, as processing would find it (subject.find_attempt), inside the insert."""
+    by_payment = sa.select(A.c.order_id).where(
+        A.c.provider == sa.bindparam("subject_provider"), A.c.provider_payment_id == sa.bindparam("subject_payment")
+    )
+    by_attempt = sa.select(A.c.order_id).where(A.c.id == sa.bindparam("subject_attempt"))
+    return sa.func.coalesce(by_payment.scalar_subquery(), by_attempt.scalar_subquery())
+
+
 _UPSERT = prebuilt(W, _deduplicating)
+# An ignored event is never processed, so it learns its order as it is stored (for the timeline): one statement.
+_UPSERT_IGNORED = prebuilt(W, lambda insert: _deduplicating(insert.values(order_id=_order_of_payment())))
 
 
 def upsert(
@@ -59,10 +72,9 @@ def upsert(
     object_id: str | None,
     payload: dict[str, Any],
     ignored_because: str | None = None,
-    order_id: str | None = None,
 ) -> StoredEvent:
     """Store a delivery: the first one inserts, every later one only counts (deduplicated by event id). An event
-    ``ignored_because`` of its type is stored already done, with that reason."""
+    ``ignored_because`` of its type is stored already done, with that reason and the order of its payment."""
     now = utcnow()
     row = {
         "provider": provider,
@@ -76,9 +88,15 @@ def upsert(
         "status": "received" if ignored_because is None else "ignored",
         "status_reason": ignored_because,
         "processed_at": None if ignored_because is None else now,
-        "order_id": order_id,
     }
-    return _stored(conn.execute(_UPSERT(conn), row).mappings().one())
+    if ignored_because is None:
+        return _stored(conn.execute(_UPSERT(conn), row).mappings().one())
+    subject_of = {
+        "subject_provider": provider,
+        "subject_payment": subject.payment_id(payload),
+        "subject_attempt": subject.attempt_id(payload),
+    }
+    return _stored(conn.execute(_UPSERT_IGNORED(conn), {**row, **subject_of}).mappings().one())
 
 
 def get(conn: sa.Connection, event_row_id: int) -> StoredEvent | None:
