@@ -42,16 +42,19 @@ class ChosenShipping(BaseModel):
     price: MinorUnits
 
 
-class Quote(BaseModel):
-    """The server's price of the cart as it is now."""
-
-    currency: str
-    lines: list[QuoteLine]
+class Totals(BaseModel):
     subtotal: MinorUnits
     discount_total: MinorUnits
     shipping_total: MinorUnits
     tax_total: MinorUnits
     total: MinorUnits
+
+
+class Quote(Totals):
+    """The server's price of the cart as it is now."""
+
+    currency: str
+    lines: list[QuoteLine]
     coupon: AppliedCoupon | None
     shipping: ChosenShipping | None
     tax_country: str | None
@@ -132,7 +135,7 @@ class Download(BaseModel):
     downloads_left: int
 
 
-class CustomerOrder(BaseModel):
+class CustomerOrder(Totals):
     """The customer's view of the order: what was bought, as frozen at checkout, and where it stands."""
 
     id: str
@@ -140,11 +143,6 @@ class CustomerOrder(BaseModel):
     state: OrderState
     currency: str
     lines: list[OrderLine]
-    subtotal: MinorUnits
-    discount_total: MinorUnits
-    shipping_total: MinorUnits
-    tax_total: MinorUnits
-    total: MinorUnits
     coupon: AppliedCoupon | None
     shipping: ChosenShipping | None
     shipping_address: dict[str, str] | None

@@ -26,6 +26,11 @@ THE_CART: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _an_edit(*refusals: str) -> dict[int | str, dict[str, Any]]:
+    """The answers of a change to the cart: the cart, one of the given 422 codes, or the cart's own errors."""
+    return THE_CART | errors(*WITH_BODY, 404, 409, codes={**NO_CART, **FROZEN, 422: [*refusals]})
+
+
 def cart_view(uow: UnitOfWork, cart: Cart) -> dict[str, Any]:
     return {
         "id": cart.id,
@@ -86,17 +91,7 @@ def get_cart(cart_id: CartId, uow: Uow) -> dict[str, Any]:
 @router.put(
     "/{cart_id}/items/{sku}",
     response_model=None,
-    responses=THE_CART
-    | errors(
-        *WITH_BODY,
-        404,
-        409,
-        codes={
-            **NO_CART,
-            **FROZEN,
-            422: ["unknown_sku", "insufficient_inventory", "invalid_quantity", "invalid_sku", "too_many_lines"],
-        },
-    ),
+    responses=_an_edit("unknown_sku", "insufficient_inventory", "invalid_quantity", "invalid_sku", "too_many_lines"),
 )
 def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str, Any]:
     cart = service.set_item(uow, cart_id, sku, body.quantity)
@@ -108,17 +103,7 @@ def set_item(cart_id: CartId, sku: Sku, body: SetQuantity, uow: Uow) -> dict[str
 @router.put(
     "/{cart_id}/shipping",
     response_model=None,
-    responses=THE_CART
-    | errors(
-        *WITH_BODY,
-        404,
-        409,
-        codes={
-            **NO_CART,
-            **FROZEN,
-            422: ["invalid_shipping_method", "shipping_unavailable", "invalid_country", "validation_error"],
-        },
-    ),
+    responses=_an_edit("invalid_shipping_method", "shipping_unavailable", "invalid_country", "validation_error"),
 )
 def set_shipping(cart_id: CartId, body: SetShipping, uow: Uow) -> dict[str, Any]:
     address = ShippingAddress(**body.address.model_dump())
