@@ -47,22 +47,24 @@ def test_checkout_with_the_cart_api_is_unaffected_by_webhook_settings(shop: Test
 
 
 def test_an_event_that_cannot_change_an_order_costs_no_job_and_no_provider_read(
-    shop: TestClient, engine: Engine, wired: Pipeline, admin_headers: dict[str, str]
+    shop: TestClient, engine: Engine, provider: PaymentProvider, wired: Pipeline, admin_headers: dict[str, str]
 ) -> None:
     wired.sim.configure_webhooks(drop_rate=1.0)  # the test delivers by hand
     order = place(shop)
     intent = order["payment"]["provider_payment_id"]
-    created = next(e for e in wired.events_for(intent) if e["type"] == "payment_intent.created")
+    provider.confirm(intent, payment_method="pm_card_visa")
+    # The charge's companion event: the payment's own event (not delivered here) is the one that counts.
+    companion = next(e for e in wired.events_for(intent) if e["type"] == "charge.succeeded")
     wired.sim.add_fault("GET", "/v1/payment_intents/", "error_500", count=1000)  # any read would fail
-    assert wired.deliver(created).status_code == 200
+    assert wired.deliver(companion).status_code == 200
 
     def stored() -> sa.RowMapping:
         with engine.connect() as conn:
-            query = sa.select(webhook_events).where(webhook_events.c.event_id == created["id"])
+            query = sa.select(webhook_events).where(webhook_events.c.event_id == companion["id"])
             return conn.execute(query).mappings().one()
 
     row = stored()
-    assert (row["status"], row["status_reason"]) == ("ignored", "payment_intent.created cannot change an order")
+    assert (row["status"], row["status_reason"]) == ("ignored", "charge.succeeded cannot change an order")
     assert row["order_id"] == order["order_id"] and row["processed_at"] is not None  # on the order's timeline
     with engine.connect() as conn:
         processing = sa.select(sa.func.count()).select_from(jobs).where(jobs.c.kind == PROCESS_WEBHOOK)

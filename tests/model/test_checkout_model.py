@@ -402,3 +402,20 @@ def test_the_model_runs_the_ci_budget_unless_a_profile_sets_one(profile: str) ->
     expected = settings.get_profile("long") if profile == "long" else settings(max_examples=MODEL_EXAMPLES)
     assert budget.max_examples == expected.max_examples
     assert budget.deadline is None
+
+
+def test_a_checkout_that_died_after_creating_its_intent_leaves_no_intent_to_confirm(
+    model_databases: Databases, sim_process: ProviderSimProcess
+) -> None:
+    """Found by the model: the request dies once the provider made the intent, before it was recorded; the order
+    then ends. The intent's `created` event is the provider's word that it exists: processing it releases it."""
+    state = CheckoutModel(World(model_databases, sim_process))
+    try:
+        state.first_customer_checks_out(
+            items={"SHIRT": 1}, total=None, how="dying after the intent is created", pays_with=None, coupon=None
+        )
+        state.the_shop_captures(method="manual")
+        state.everything_due_happens()
+        state.money_invariants_hold()
+    finally:
+        state.teardown()
