@@ -81,7 +81,19 @@ def errors(*statuses: int, codes: dict[int, list[str]] | None = None) -> dict[in
     return documented
 
 
+def page(description: str, id_parameter: str, operation_id: str) -> dict[str, Any]:
+    """The 200 entry of a list: a page whose items' ``id`` fill ``id_parameter`` of the operation they lead to."""
+    return {
+        "description": description,
+        "links": links({id_parameter: "$response.body#/data/0/id"}, operation_id),
+    }
+
+
 def links(parameters: dict[str, str], *operation_ids: str) -> dict[str, Any]:
     """OpenAPI links from an answer to the operations it names (by operation id, which is the route's function
     name), filling their ``parameters`` from the answer: what a client, or a stateful fuzzer, calls next."""
     return {operation: {"operationId": operation, "parameters": parameters} for operation in operation_ids}
+
+
+# A list with a cursor: what a cursor it never gave, or a malformed URL, answers; and staff errors.
+PAGED = errors(*EVERY, *STAFF, codes={400: ["invalid_cursor", "malformed_url"]})

@@ -65,6 +65,9 @@ def _within_bounds(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
 def _written_as_date_time(value: Any) -> Any:
     """RFC 3339 text only: a bare number would otherwise be read as seconds since 1970."""
     if not isinstance(value, datetime) and not (isinstance(value, str) and DATE_TIME.match(value)):
@@ -72,7 +75,6 @@ def _written_as_date_time(value: Any) -> Any:
     return value
 
 
-DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 Timestamp = Annotated[datetime, BeforeValidator(_written_as_date_time), AfterValidator(_within_bounds)]
 Prices = Annotated[dict[Currency, MinorUnits], Field(max_length=200)]
 

@@ -4,34 +4,25 @@ audit log and the stats that show whether anything is stuck. ``viewer`` reads; `
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from checkout_engine.admin import actions, queries
-from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, links
+from checkout_engine.api.answers import EVERY, PAGED, STAFF, WITH_BODY, errors, page
 from checkout_engine.api.deps import AppSettings, Support, Uow, Viewer
 from checkout_engine.api.params import EventReference, RowId
-from checkout_engine.api.routes.orders_admin import ActionRequest, Cursor, Limit
-from checkout_engine.api.text_input import URL_TEXT_PATTERN
+from checkout_engine.api.routes.orders_admin import ActionRequest, Cursor, Filter, Limit
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: operations"], responses=errors(*EVERY, *STAFF))
-LISTED = errors(*EVERY, *STAFF, codes={400: ["invalid_cursor", "malformed_url"]})
 
 WebhookStatus = Literal["received", "processed", "ignored", "held", "failed"]
 JobFilter = Literal["queued", "running", "failed", "done", "dead"]
-Filter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=URL_TEXT_PATTERN)]
 
 
 @router.get(
     "/webhook-events",
-    responses={
-        200: {
-            "description": "A page of stored provider events.",
-            "links": links({"event_id": "$response.body#/data/0/id"}, "replay_webhook_event"),
-        },
-        **LISTED,
-    },
+    responses={200: page("A page of stored provider events.", "event_id", "replay_webhook_event"), **PAGED},
 )
 def list_webhook_events(
     _: Viewer,
@@ -56,10 +47,7 @@ def replay_webhook_event(event_id: EventReference, body: ActionRequest, principa
 
 @router.get(
     "/jobs",
-    responses={
-        200: {"description": "A page of jobs.", "links": links({"job_id": "$response.body#/data/0/id"}, "retry_job")},
-        **LISTED,
-    },
+    responses={200: page("A page of jobs.", "job_id", "retry_job"), **PAGED},
 )
 def list_jobs(
     _: Viewer, uow: Uow, status: JobFilter | None = None, limit: Limit = queries.DEFAULT_LIMIT, cursor: Cursor = None
@@ -85,7 +73,7 @@ def stats(_: Viewer, uow: Uow, settings: AppSettings) -> dict[str, Any]:
     return queries.stats(uow.connection, stuck_after=stuck_after)
 
 
-@router.get("/audit-log", responses=LISTED)
+@router.get("/audit-log", responses=PAGED)
 def list_audit_log(
     _: Viewer,
     uow: Uow,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from checkout_engine.admin import actions, queries
 from checkout_engine.admin.actions import OrderActionResult
-from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, links
+from checkout_engine.api.answers import EVERY, PAGED, STAFF, WITH_BODY, errors, page
 from checkout_engine.api.deps import Admin, AppSettings, Support, Uow, Viewer
 from checkout_engine.api.params import OrderId
 from checkout_engine.api.schemas import Body, Email, Reason, Timestamp
@@ -26,6 +26,8 @@ ACTIONS = ("retry_fulfillment", "resend_receipt", "mark_for_review", "clear_revi
 Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)]
 # What encode_cursor writes: URL-safe base64 without padding (a well-formed one that is not ours is a 400).
 Cursor = Annotated[str | None, Query(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
+# A free-text list filter, as the URL check admits it.
+Filter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=URL_TEXT_PATTERN)]
 
 
 class ActionRequest(Body):
@@ -39,13 +41,7 @@ def _answer(uow: UnitOfWork, action: str, result: OrderActionResult) -> dict[str
 
 @router.get(
     "/orders",
-    responses={
-        200: {
-            "description": "A page of orders.",
-            "links": links({"order_id": "$response.body#/data/0/id"}, "get_order_detail"),
-        },
-        **errors(*EVERY, *STAFF, codes={400: ["invalid_cursor", "malformed_url"]}),
-    },
+    responses={200: page("A page of orders.", "order_id", "get_order_detail"), **PAGED},
 )
 def list_orders(
     _: Viewer,

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, links
+from checkout_engine.api.answers import EVERY, STAFF, WITH_BODY, errors, page
 from checkout_engine.api.deps import Finance, Uow, Viewer
 from checkout_engine.api.params import RowId
+from checkout_engine.api.routes.orders_admin import Filter
 from checkout_engine.api.schemas import ResolveFinding, StartReconciliation
-from checkout_engine.api.text_input import URL_TEXT_PATTERN
 from checkout_engine.reconciliation import commands, repository
 
 router = APIRouter(prefix="/admin/v1/reconciliation", tags=["admin: reconciliation"], responses=errors(*EVERY, *STAFF))
@@ -36,18 +36,13 @@ def list_runs(_: Viewer, uow: Uow, limit: Limit = 20) -> dict[str, Any]:
 
 @router.get(
     "/findings",
-    responses={
-        200: {
-            "description": "Findings, newest first.",
-            "links": links({"finding_id": "$response.body#/data/0/id"}, "resolve"),
-        }
-    },
+    responses={200: page("Findings, newest first.", "finding_id", "resolve")},
 )
 def list_findings(
     _: Viewer,
     uow: Uow,
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
-    order_id: Annotated[str | None, Query(min_length=1, max_length=128, pattern=URL_TEXT_PATTERN)] = None,
+    order_id: Filter = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
     rows = repository.findings(uow.connection, status=status, order_id=order_id, limit=limit)
