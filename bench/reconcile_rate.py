@@ -15,12 +15,12 @@ import resource
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from harness import fresh_database, show, write_results
+from harness import CpuMeter, fresh_database, show, write_results
 from provider_sim_rate import simulator_process
 
 from checkout_engine.clock import utcnow
@@ -47,7 +47,7 @@ def create_intents(sim_url: str, count: int) -> list[dict[str, Any]]:
             "metadata[payment_attempt_id]": f"pat_b{number}",
         }
         if number % 2 == 0:
-            data |= {"payment_method": "pm_card_visa", "confirm": "true"}
+            data |= {"payment_method": "pm_card_visa", "confirm": "true", "return_url": "https://shop.example/back"}
         created: dict[str, Any] = local.http.post("/v1/payment_intents", data=data).raise_for_status().json()
         return created
 
@@ -132,7 +132,7 @@ def seed(database_url: str, intents: list[dict[str, Any]]) -> None:
                         "raw_status": "requires_payment_method",
                         "idempotency_key": f"ce:create_intent:pat_b{n}",
                         "metadata_hash": "0" * 64,
-                        "created_at": old,
+                        "created_at": datetime.fromtimestamp(intent["created"], UTC),  # as the provider saw it
                         "updated_at": old,
                     }
                     for n, intent in chunk
@@ -141,11 +141,16 @@ def seed(database_url: str, intents: list[dict[str, Any]]) -> None:
     engine.dispose()
 
 
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # this process only: the simulator is measured on its own
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
     args = parser.parse_args()
-    with fresh_database() as database_url, simulator_process() as (sim_url, _):
+    with fresh_database() as database_url, simulator_process() as (sim_url, sim_pid):
         intents = create_intents(sim_url, args.orders)
         seed(database_url, intents)
         settings = Settings(  # the pending sweep is what is timed here: the self-check reads the whole book
@@ -153,12 +158,17 @@ def main() -> None:
             stripe_api_base=sim_url,
             stripe_secret_key="sk_test_bench",  # type: ignore[arg-type]
             reconcile_self_check=False,
+            reconcile_pending_after_seconds=1,  # every open payment is due, though its intent was made just now
         )
         engine = make_engine(database_url)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        meter = CpuMeter({"simulator": sim_pid}, database_url)
+        meter.start()
+        own_before = _own_cpu_seconds()
         started = time.perf_counter()
         summary = reconcile(engine, build_provider(settings), settings, trigger="bench", since=utcnow())
         elapsed = time.perf_counter() - started
+        cpu = meter.stop() | {"reconciler": _own_cpu_seconds() - own_before}
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         with engine.connect() as conn:
             paid = conn.execute(sa.select(sa.func.count()).select_from(orders).where(orders.c.state == "paid")).scalar()
@@ -171,6 +181,7 @@ def main() -> None:
         "peak_rss_mib": round(peak_kib / 1024),
         "rss_before_mib": round(before / 1024),
         "errors": summary.tally.errors,
+        **{f"{name}_cpu_ms_per_order": round(seconds * 1000 / args.orders, 2) for name, seconds in cpu.items()},
     }
     show("reconciliation of pending orders on PostgreSQL against the simulator", [result])
     write_results("reconcile_rate", {"reconcile": result})

@@ -138,10 +138,15 @@ def latest_for_orders(conn: sa.Connection, order_ids: list[str]) -> dict[str, Pa
 
 
 def still_open(
-    conn: sa.Connection, *, excluding_states: Iterable[str], created_before: datetime, after: str, limit: int
+    conn: sa.Connection,
+    *,
+    excluding_states: Iterable[str],
+    created_before: datetime,
+    after: tuple[datetime, str] | None,
+    limit: int,
 ) -> list[PaymentAttempt]:
     """Attempts with an intent that can still take money (not succeeded, not canceled), of orders not in
-    ``excluding_states``, created before ``created_before``, by id after ``after``."""
+    ``excluding_states``, created before ``created_before``, oldest first from after ``after`` (created, id)."""
     query = (
         sa.select(A)
         .join(orders, orders.c.id == A.c.order_id)
@@ -150,12 +155,19 @@ def still_open(
             A.c.status.not_in(sorted(ENDED)),
             orders.c.state.not_in(sorted(str(state) for state in excluding_states)),
             A.c.created_at < created_before,
-            A.c.id > after,
         )
-        .order_by(A.c.id)
+        .order_by(A.c.created_at, A.c.id)
         .limit(limit)
     )
+    if after is not None:
+        query = query.where(sa.tuple_(A.c.created_at, A.c.id) > sa.tuple_(*after))
     return [_attempt(row) for row in conn.execute(query).mappings()]
+
+
+def created_between(conn: sa.Connection, first: datetime, last: datetime) -> int:
+    """How many attempts were created in a time window, both ends included: about what the provider lists there."""
+    query = sa.select(sa.func.count()).select_from(A).where(A.c.created_at.between(first, last))
+    return int(conn.execute(query).scalar_one())
 
 
 def record_provider_state(

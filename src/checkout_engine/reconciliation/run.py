@@ -32,11 +32,19 @@ class Run:
 
     def report(self, finding: Finding) -> None:
         with UnitOfWork(self.engine) as uow:
-            stored = repository.record(uow.connection, self.id, finding)
+            stored = self.record(uow, finding)
             uow.commit()
         if stored:
-            self.tally.findings += 1
-            self.tally.repairs += finding.action in REPAIRS
-            RECONCILIATION_MISMATCHES.labels(kind=finding.kind.value).inc()
-            if finding.action in REPAIRS:
-                RECONCILIATION_REPAIRS.inc()
+            self.count(finding)
+
+    def record(self, uow: UnitOfWork, finding: Finding) -> bool:
+        """Store a finding in the caller's transaction, beside the repair it reports; ``count`` it once committed.
+        False when an open finding of the same kind and subject is already stored."""
+        return repository.record(uow.connection, self.id, finding)
+
+    def count(self, finding: Finding) -> None:
+        self.tally.findings += 1
+        self.tally.repairs += finding.action in REPAIRS
+        RECONCILIATION_MISMATCHES.labels(kind=finding.kind.value).inc()
+        if finding.action in REPAIRS:
+            RECONCILIATION_REPAIRS.inc()

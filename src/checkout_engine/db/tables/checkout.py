@@ -78,6 +78,8 @@ payment_attempts = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("provider", "provider_payment_id", name="uq_payment_attempts_provider_payment"),
+    # The pending sweep pages open attempts by creation time, the order the provider's list endpoint answers in.
+    sa.Index("ix_payment_attempts_created_at", "created_at", "id"),
 )
 
 # The idempotency key each provider operation on one of our records (a capture or a cancel of an attempt, a refund)

@@ -18,6 +18,7 @@ from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import PaymentStatus, ProviderPayment
 from checkout_engine.payments.truth import Action as Verdict
+from checkout_engine.reconciliation.listing import Listing
 from checkout_engine.reconciliation.model import Action, Finding, Kind
 from checkout_engine.reconciliation.references import settle_as_reconciliation
 from checkout_engine.reconciliation.run import Run
@@ -30,27 +31,33 @@ UNDECIDED = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, Pay
 
 
 def _stale_pages(run: Run) -> Iterator[list[PaymentAttempt]]:
-    """Every attempt that could still take money for an order that has none, a page at a time (one query a page):
-    whatever the order's state (a declined intent can be confirmed again, an expired order's payment may still be
-    processing) and however often the order was touched since, as long as it is older than the threshold."""
+    """Every attempt that could still take money for an order that has none, oldest first, a page at a time (one
+    query a page): whatever the order's state (a declined intent can be confirmed again, an expired order's payment
+    may still be processing) and however often the order was touched since, as long as it is older than the
+    threshold."""
     cutoff = utcnow() - timedelta(seconds=run.settings.reconcile_pending_after_seconds)
-    after = ""
+    after = None
     while True:
         with run.engine.connect() as conn:
             page = attempts.still_open(conn, excluding_states=MONEY_IN, created_before=cutoff, after=after, limit=PAGE)
         run.tally.saw(NAME, len(page))
-        yield page
+        if page:
+            yield page
         if len(page) < PAGE:
             return
-        after = page[-1].id
+        after = (page[-1].created_at, page[-1].id)
 
 
 def check(run: Run) -> None:
-    # Each order is its own provider call: a few at a time hide the round trips. A page is finished before the
-    # next is read, so memory stays flat however many orders wait.
+    # The provider's word comes from its list endpoint where that is cheaper, else one read per order; a few
+    # orders at a time hide the round trips. A page is finished before the next is read, so memory stays flat
+    # however many orders wait.
+    listing = Listing(run.engine, run.provider)
     with ThreadPoolExecutor(PARALLEL) as pool:
         for page in _stale_pages(run):
-            for _ in pool.map(lambda attempt: _sweep(run, attempt), page):
+            listed = listing.for_page(page)
+            words = [listed.get(attempt.provider_payment_id or "") for attempt in page]
+            for _ in pool.map(lambda attempt, word: _sweep(run, attempt, word), page, words):
                 pass
 
 
@@ -61,21 +68,22 @@ def _unchanged(attempt: PaymentAttempt, current: ProviderPayment) -> bool:
     )
 
 
-def _sweep(run: Run, attempt: PaymentAttempt) -> None:
+def _sweep(run: Run, attempt: PaymentAttempt, listed: ProviderPayment | None) -> None:
     assert attempt.provider_payment_id is not None
-    current = run.provider.retrieve(attempt.provider_payment_id)
+    # A listed word is a few seconds old at most, as a webhook's can be: settling is a compare-and-set on the
+    # order and never moves an attempt's status backwards, so a newer word that follows still applies.
+    current = listed or run.provider.retrieve(attempt.provider_payment_id)
     if _unchanged(attempt, current):
         return  # still waiting on the customer or the bank, as we already knew
+    finding: Finding | None = None
     with UnitOfWork(run.engine) as uow:
         conn = uow.connection
         before = conn.execute(sa.select(orders.c.state).where(orders.c.id == attempt.order_id)).scalar_one()
         verdict = settle_as_reconciliation(uow, attempt, current, run.settings)
         if verdict is None:
             return  # settled by a webhook or another run a moment ago
-        uow.commit()
-    if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
-        run.report(
-            Finding(
+        if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
+            finding = Finding(
                 Kind.PENDING_PAYMENT,
                 attempt.order_id,
                 Action.AUTO_REPAIRED,
@@ -83,4 +91,7 @@ def _sweep(run: Run, attempt: PaymentAttempt) -> None:
                 believed={"state": before},
                 provider_says={"status": current.raw_status},
             )
-        )
+            finding = finding if run.record(uow, finding) else None  # the repair and its finding commit together
+        uow.commit()
+    if finding is not None:
+        run.count(finding)
