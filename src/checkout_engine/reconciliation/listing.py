@@ -39,9 +39,8 @@ class Listing:
         self._kept: dict[str, ProviderPayment] = {}
 
     def for_page(self, page: list[PaymentAttempt]) -> dict[str, ProviderPayment]:
-        """The page's intents that the provider listed, by id; an intent missing here is to be read on its own."""
-        if not page:
-            return {}
+        """The page's intents that the provider listed, by id; an intent missing here is to be read on its own.
+        Pages are never empty (the sweep yields none)."""
         first = _second(page[0].created_at - SKEW)
         last = _second(page[-1].created_at + SKEW)
         start = first if self._listed_until is None else max(first, self._listed_until + 1)

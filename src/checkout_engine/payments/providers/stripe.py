@@ -193,11 +193,9 @@ class StripeProvider:
     def find_intent(self, reference: str, *, created_after: datetime) -> ProviderPayment | None:
         since = int((created_after - LOOKUP_CLOCK_SKEW).timestamp())
         with translated_errors("find_intent"):
-            page = self._client.v1.payment_intents.list(params={"created": {"gte": since}, "limit": 100})
-            for intent in page.auto_paging_iter():
-                data = intent.to_dict()
-                if (data.get("metadata") or {}).get("payment_attempt_id") == reference:
-                    return to_payment(data)
+            for payment in self._intents({"gte": since}):
+                if payment.metadata.get("payment_attempt_id") == reference:
+                    return payment
         return None
 
     def _read(self, path: str, **params: Any) -> Any:
@@ -264,15 +262,19 @@ class StripeProvider:
 
     def iter_payments(self, *, created_after: int, created_until: int | None = None) -> Iterator[ProviderPayment]:
         created = {"gte": created_after} if created_until is None else {"gte": created_after, "lte": created_until}
-        params: dict[str, Any] = {"created": created, "limit": 100}
         with translated_errors("list_payments"):
-            while True:
-                page = self._read("/v1/payment_intents", **params)
-                for intent in page["data"]:
-                    yield to_payment(intent)
-                if not page["has_more"] or not page["data"]:
-                    return
-                params["starting_after"] = page["data"][-1]["id"]
+            yield from self._intents(created)
+
+    def _intents(self, created: dict[str, int]) -> Iterator[ProviderPayment]:
+        """Intents by creation time, newest first, a page of 100 at a time."""
+        params: dict[str, Any] = {"created": created, "limit": 100}
+        while True:
+            page = self._read("/v1/payment_intents", **params)
+            for intent in page["data"]:
+                yield to_payment(intent)
+            if not page["has_more"] or not page["data"]:
+                return
+            params["starting_after"] = page["data"][-1]["id"]
 
     def iter_refunds(self, *, created_after: int) -> Iterator[ProviderRefund]:
         params: Any = {"created": {"gte": created_after}, "limit": 100}
