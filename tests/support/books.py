@@ -46,6 +46,7 @@ def shop(**changes: Any) -> World:
         orders=(OrderRow(ORDER, "fulfilled", PRICE),),
         events=history(ORDER, *PAID_ROAD),
         lines=(LineRow(ORDER, "LAMP", 1, "physical"),),
+        priced={ORDER: (PRICE, "EUR")},
         attempts=(AttemptRow("pat_1", ORDER, "pi_1", "succeeded", PRICE, PRICE),),
         stock=(StockRow("LAMP", 2, 0),),
         reservations=(ReservationRow(ORDER, "LAMP", 1, "committed"),),

@@ -13,6 +13,7 @@ from checkout_engine.invariants.intents import succeeded_attempts_are_proven
 from checkout_engine.invariants.payments import (
     ledger_matches_provider,
     one_kept_payment_per_order,
+    orders_priced_by_their_snapshot,
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
@@ -37,6 +38,15 @@ from support.books import ORDER, PAID_ROAD, PRICE, history, second_payment, shop
 
 def test_a_healthy_shop_breaks_no_invariant() -> None:
     assert check_all(shop()) == []
+
+
+def test_an_order_asking_other_than_its_snapshot_is_a_violation() -> None:
+    """Settlement judges the provider's amount against the order's total: it must be the frozen snapshot's."""
+    assert orders_priced_by_their_snapshot(shop(orders=(OrderRow(ORDER, "fulfilled", PRICE, currency="EUR"),))) == []
+    drifted = shop(orders=(OrderRow(ORDER, "fulfilled", PRICE + 1),))
+    assert ("orders_priced_by_their_snapshot", ORDER) in {(v.invariant, v.subject) for v in check_all(drifted)}
+    other_currency = shop(orders=(OrderRow(ORDER, "fulfilled", PRICE, currency="USD"),))
+    assert [v.subject for v in orders_priced_by_their_snapshot(other_currency)] == [ORDER]
 
 
 def test_two_unrefunded_payments_for_one_order_are_a_violation() -> None:

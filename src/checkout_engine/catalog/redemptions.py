@@ -78,11 +78,13 @@ class Spent(Enum):
 def consume(conn: sa.Connection, order_id: str) -> Spent:
     """The order was paid: its redemption is spent. One given back earlier (the order expired or was cancelled, and
     its payment succeeded after all) is taken again under the coupon's lock, within its limits if it can be."""
-    if _move(conn, order_id, "consumed"):
-        return Spent.CONSUMED
+    # Read first: most orders have no coupon, and then this is the only statement.
     row = conn.execute(sa.select(R).where(R.c.order_id == order_id)).mappings().first()
-    if row is None or row["status"] != "released":
-        return Spent.NO_COUPON if row is None else Spent.CONSUMED
+    if row is None:
+        return Spent.NO_COUPON
+    if row["status"] == "consumed" or (row["status"] == "reserved" and _move(conn, order_id, "consumed")):
+        return Spent.CONSUMED
+    # Given back, before we looked or since (the expiry sweep):
     conn.execute(sa.select(coupons.c.code).where(coupons.c.code == row["coupon_code"]).with_for_update())
     limit = conn.execute(sa.select(coupons.c.max_redemptions).where(coupons.c.code == row["coupon_code"])).scalar()
     held = redeemed_count(conn, row["coupon_code"])

@@ -30,6 +30,7 @@ from checkout_engine.invariants.model import Violation
 from checkout_engine.invariants.payments import (
     ledger_matches_provider,
     one_kept_payment_per_order,
+    orders_priced_by_their_snapshot,
     paid_orders_keep_their_price,
     provider_money_matches_orders,
 )
@@ -71,6 +72,7 @@ ALWAYS: tuple[Check, ...] = (
     provider_payments_are_ours,
     one_confirmable_intent_per_order,
     failed_refunds_reviewed,
+    orders_priced_by_their_snapshot,
 )
 SETTLED: tuple[Check, ...] = (
     one_kept_payment_per_order,
@@ -99,6 +101,7 @@ DATABASE_CHECKS: tuple[Check, ...] = (
     coupons_within_limits,
     refunds_within_captured,
     failed_refunds_reviewed,
+    orders_priced_by_their_snapshot,
 )
 
 

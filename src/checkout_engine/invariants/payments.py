@@ -1,5 +1,6 @@
 """Money once settled: every payment the provider took belongs to an order whose state says what it kept, at most
-one is kept per order, our ledger records each one, and a paid order keeps its price."""
+one is kept per order, our ledger records each one, and a paid order keeps its price, the one frozen in its
+snapshot."""
 
 from __future__ import annotations
 
@@ -144,4 +145,19 @@ def paid_orders_keep_their_price(world: World) -> list[Violation]:
         if kept != order.total - asked[order.id]:
             detail = f"paid {order.total}, {asked[order.id]} refunded on request, but the provider keeps {kept}"
             violations.append(Violation("paid_orders_keep_their_price", order.id, detail))
+    return violations
+
+
+def orders_priced_by_their_snapshot(world: World) -> list[Violation]:
+    """An order's total and currency are those of its frozen pricing snapshot: settlement judges the provider's
+    amount against the order's, so the two may never drift apart."""
+    violations = []
+    for order in world.orders:
+        priced = world.priced.get(order.id)
+        if priced is None:
+            continue  # the snapshot was not read (a crafted world); the database writes both in one transaction
+        total, currency = priced
+        if order.total != total or (order.currency is not None and order.currency != currency):
+            detail = f"order asks {order.total} {order.currency}, its snapshot {total} {currency}"
+            violations.append(Violation("orders_priced_by_their_snapshot", order.id, detail))
     return violations

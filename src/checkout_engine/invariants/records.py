@@ -60,7 +60,7 @@ def _rows(conn: sa.Connection, query: sa.Select[Any]) -> list[sa.RowMapping]:
 
 def _orders(conn: sa.Connection) -> tuple[OrderRow, ...]:
     return tuple(
-        OrderRow(r["id"], r["state"], r["total"], r["needs_review"], r["expires_at"])
+        OrderRow(r["id"], r["state"], r["total"], r["needs_review"], r["expires_at"], r["currency"])
         for r in _rows(conn, sa.select(orders))
     )
 
@@ -72,9 +72,10 @@ def _events(conn: sa.Connection) -> tuple[EventRow, ...]:
     )
 
 
-def _snapshots(conn: sa.Connection) -> tuple[tuple[LineRow, ...], dict[str, str]]:
-    """Every order's lines, and the coupon each snapshot applied."""
-    rows = _rows(conn, sa.select(pricing_snapshots.c.order_id, pricing_snapshots.c.payload))
+def _snapshots(conn: sa.Connection) -> tuple[tuple[LineRow, ...], dict[str, str], dict[str, tuple[int, str]]]:
+    """Every order's lines, the coupon each snapshot applied, and each snapshot's total and currency."""
+    P = pricing_snapshots
+    rows = _rows(conn, sa.select(P.c.order_id, P.c.payload, P.c.total, P.c.currency))
     lines = tuple(
         LineRow(row["order_id"], line["sku"], int(line["quantity"]), line["kind"])
         for row in rows
@@ -85,7 +86,7 @@ def _snapshots(conn: sa.Connection) -> tuple[tuple[LineRow, ...], dict[str, str]
         for row in rows
         if (coupon := row["payload"].get("coupon")) and coupon.get("applied")
     }
-    return lines, applied
+    return lines, applied, {row["order_id"]: (row["total"], row["currency"]) for row in rows}
 
 
 def _attempts(conn: sa.Connection) -> tuple[AttemptRow, ...]:
@@ -148,7 +149,7 @@ def _work(conn: sa.Connection) -> tuple[tuple[JobRow, ...], tuple[WebhookRow, ..
 
 
 def load_database(conn: sa.Connection, initial_stock: Mapping[str, int], *, read_at: datetime) -> World:
-    lines, applied = _snapshots(conn)
+    lines, applied, priced = _snapshots(conn)
     stock, holds = _stock(conn)
     limits, redeemed = _coupons(conn)
     queued, events = _work(conn)
@@ -157,6 +158,7 @@ def load_database(conn: sa.Connection, initial_stock: Mapping[str, int], *, read
         events=_events(conn),
         lines=lines,
         applied_coupons=applied,
+        priced=priced,
         attempts=_attempts(conn),
         refunds=_refunds(conn),
         stock=stock,

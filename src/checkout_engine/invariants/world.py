@@ -16,6 +16,7 @@ class OrderRow:
     total: int
     needs_review: bool = False
     expires_at: datetime | None = None  # until when an unpaid order holds its stock and coupon
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ class World:
     events: tuple[EventRow, ...] = ()
     lines: tuple[LineRow, ...] = ()
     applied_coupons: Mapping[str, str] = field(default_factory=dict)  # order id: the coupon its snapshot applied
+    priced: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # order id: its snapshot's total, currency
     attempts: tuple[AttemptRow, ...] = ()
     refunds: tuple[RefundRow, ...] = ()
     stock: tuple[StockRow, ...] = ()

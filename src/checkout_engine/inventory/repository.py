@@ -53,23 +53,29 @@ def for_order(conn: sa.Connection, order_id: str) -> list[Reservation]:
     ]
 
 
-def settle(conn: sa.Connection, reservation: Reservation, to: ReservationStatus) -> bool:
-    """Move an active reservation to committed or released, once: a second caller finds it settled."""
-    result = conn.execute(
+def settle_active(conn: sa.Connection, order_id: str, to: ReservationStatus) -> list[Reservation]:
+    """Move the order's active reservations to committed or released, once (a second caller finds none), and take
+    their units off ``reserved`` (and, committed, off ``on_hand``): one guarded statement for the holds, one per SKU."""
+    now = utcnow()
+    rows = conn.execute(
         R.update()
-        .where(R.c.id == reservation.id, R.c.status == ReservationStatus.ACTIVE.value)
-        .values(status=to.value, settled_at=utcnow())
-        .returning(R.c.id)
+        .where(R.c.order_id == order_id, R.c.status == ReservationStatus.ACTIVE.value)
+        .values(status=to.value, settled_at=now)
+        .returning(R.c.id, R.c.sku, R.c.quantity, R.c.expires_at)
+    ).all()
+    settled = sorted(
+        (Reservation(row.id, order_id, row.sku, row.quantity, to, row.expires_at) for row in rows),
+        key=lambda reservation: (reservation.sku, reservation.id),  # stock rows are locked in SKU order, always
     )
-    if result.first() is None:
-        return False
-    on_hand = inventory.c.on_hand - reservation.quantity if to is ReservationStatus.COMMITTED else inventory.c.on_hand
-    conn.execute(
-        inventory.update()
-        .where(inventory.c.sku == reservation.sku)
-        .values(reserved=inventory.c.reserved - reservation.quantity, on_hand=on_hand, updated_at=utcnow())
-    )
-    return True
+    committed = to is ReservationStatus.COMMITTED
+    for reservation in settled:
+        on_hand = inventory.c.on_hand - reservation.quantity if committed else inventory.c.on_hand
+        conn.execute(
+            inventory.update()
+            .where(inventory.c.sku == reservation.sku)
+            .values(reserved=inventory.c.reserved - reservation.quantity, on_hand=on_hand, updated_at=now)
+        )
+    return settled
 
 
 def skus_sorted(lines: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -23,17 +23,9 @@ def reserve(uow: UnitOfWork, *, order_id: str, lines: list[tuple[str, int]], exp
 
 def release(uow: UnitOfWork, order_id: str) -> list[Reservation]:
     """Give back every active hold of the order (payment failed, expired, cancelled). Safe to repeat."""
-    return _settle_all(uow, order_id, ReservationStatus.RELEASED)
+    return repo.settle_active(uow.connection, order_id, ReservationStatus.RELEASED)
 
 
 def commit(uow: UnitOfWork, order_id: str) -> list[Reservation]:
-    """The order is paid: its held units leave stock for good. Safe to repeat."""
-    return _settle_all(uow, order_id, ReservationStatus.COMMITTED)
-
-
-def _settle_all(uow: UnitOfWork, order_id: str, to: ReservationStatus) -> list[Reservation]:
-    settled = []
-    for reservation in repo.for_order(uow.connection, order_id):  # SKU order, as when they were taken
-        if reservation.status is ReservationStatus.ACTIVE and repo.settle(uow.connection, reservation, to):
-            settled.append(reservation)
-    return settled
+    """The order is paid: its held units leave stock for good. Safe to repeat; empty when nothing was held."""
+    return repo.settle_active(uow.connection, order_id, ReservationStatus.COMMITTED)

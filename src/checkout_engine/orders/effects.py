@@ -15,9 +15,8 @@ from checkout_engine.catalog import redemptions
 from checkout_engine.clock import utcnow
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.fulfillment.service import FULFILL_ORDER
-from checkout_engine.inventory import repository as holds
 from checkout_engine.inventory import service as inventory
-from checkout_engine.inventory.model import InsufficientInventory, ReservationStatus
+from checkout_engine.inventory.model import InsufficientInventory
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
@@ -32,19 +31,20 @@ COUPON_OVER_LIMIT_REASON = "paid with a coupon whose limit was reached meanwhile
 
 
 def _stock_for_paid(uow: UnitOfWork, order: Order) -> bool:
-    """Commit the order's holds; if they were released, hold again first. False when the stock is gone."""
-    active = [h for h in holds.for_order(uow.connection, order.id) if h.status is ReservationStatus.ACTIVE]
-    if not active:
-        snapshot = orders_repo.snapshot_for(uow.connection, order.id)
-        assert snapshot is not None
-        lines = [(line["sku"], line["quantity"]) for line in snapshot.payload["lines"]]
-        savepoint = uow.connection.begin_nested()  # a partial re-hold must not survive a short line
-        try:
-            inventory.reserve(uow, order_id=order.id, lines=lines, expires_at=utcnow())
-        except InsufficientInventory:
-            savepoint.rollback()
-            return False
-        savepoint.commit()
+    """Commit the order's holds; if none is held (released after a failure or expiry), hold again and commit.
+    False when the stock is gone."""
+    if inventory.commit(uow, order.id):
+        return True
+    snapshot = orders_repo.snapshot_for(uow.connection, order.id)
+    assert snapshot is not None
+    lines = [(line["sku"], line["quantity"]) for line in snapshot.payload["lines"]]
+    savepoint = uow.connection.begin_nested()  # a partial re-hold must not survive a short line
+    try:
+        inventory.reserve(uow, order_id=order.id, lines=lines, expires_at=utcnow())
+    except InsufficientInventory:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
     inventory.commit(uow, order.id)
     return True
 

@@ -9,8 +9,7 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders.model import TransitionConflict
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import ProviderPayment
-from checkout_engine.payments.settle import settle
-from checkout_engine.payments.truth import Judgement
+from checkout_engine.payments.settle import Settlement, settle
 from checkout_engine.settings import Settings
 
 
@@ -27,7 +26,7 @@ def provider_reference(uow: UnitOfWork, payment_id: str) -> str:
 
 def settle_as_reconciliation(
     uow: UnitOfWork, attempt: PaymentAttempt, payment: ProviderPayment, settings: Settings
-) -> Judgement | None:
+) -> Settlement | None:
     """The shared settlement, as reconciliation's; None when a webhook or another run settled it a moment ago."""
     try:
         return settle(

@@ -77,10 +77,14 @@ def duplicate_refund_decided(conn: sa.Connection, attempt_id: str) -> bool:
     return repo.get(conn, duplicate_refund_id(attempt_id)) is not None
 
 
-def paying_attempt(conn: sa.Connection, order_id: str) -> PaymentAttempt | None:
+def paying_attempt(
+    conn: sa.Connection, order_id: str, order_attempts: list[PaymentAttempt] | None = None
+) -> PaymentAttempt | None:
     """The attempt whose money the order holds: the one whose success made it paid, not merely the first created
-    (two tabs can pay a newer attempt first). Any other succeeded attempt is extra and refunded as a duplicate."""
-    order_attempts = attempts.for_order(conn, order_id)
+    (two tabs can pay a newer attempt first). Any other succeeded attempt is extra and refunded as a duplicate.
+    ``order_attempts``: the order's attempts as the caller just read them, oldest first."""
+    if order_attempts is None:
+        order_attempts = attempts.for_order(conn, order_id)
     if payment_id := repo.paid_with(conn, order_id, providers={a.provider for a in order_attempts}):
         keeper = next((a for a in order_attempts if a.provider_payment_id == payment_id), None)
         if keeper is not None:

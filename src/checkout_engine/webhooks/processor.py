@@ -14,7 +14,7 @@ from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import WEBHOOK_PROCESSING_FAILURES, WEBHOOK_PROCESSING_SECONDS
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import MONEY_IN, TransitionConflict
+from checkout_engine.orders.model import MONEY_IN, OrderState, TransitionConflict
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import ProviderUnavailable
 from checkout_engine.payments.settle import settle
@@ -44,13 +44,12 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
             repository.record_outcome(uow.connection, stored.id, status="ignored", reason="not one of our payments")
             uow.commit()
             return
-        before = orders.get_order(uow, attempt.order_id).state
     with (
         WEBHOOK_PROCESSING_SECONDS.time(),
         structlog.contextvars.bound_contextvars(order_id=attempt.order_id, provider_event_id=stored.event_id),
     ):
         try:
-            _dispatch(context, stored, attempt)
+            before, after = _dispatch(context, stored, attempt)
         except ProviderUnavailable as error:
             _record_failure(context, stored, attempt, error)
             raise RetryLater(error.message) from error
@@ -61,8 +60,6 @@ def process(context: JobContext, payload: dict[str, Any]) -> None:
         except Exception as error:  # recorded on the event for operators; the job retries and may end dead
             _record_failure(context, stored, attempt, error)
             raise
-        with UnitOfWork(context.engine) as uow:
-            after = orders.get_order(uow, attempt.order_id).state
         log.info(
             "payment_webhook_processed",
             payment_id=attempt.id,
@@ -88,23 +85,26 @@ def _record_failure(context: JobContext, stored: StoredEvent, attempt: PaymentAt
         uow.commit()
 
 
-def _dispatch(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+Change = tuple[OrderState, OrderState]  # the order's state before the event was processed, and after
+
+
+def _dispatch(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> Change:
     if stored.type.startswith(PAYMENT_EVENTS):
-        _payment_event(context, stored, attempt)
-    elif stored.type.startswith(REFUND_EVENTS):
-        _refund_event(context, stored, attempt)
-    else:
-        assert stored.type == DISPUTE_OPENED, stored.type  # acts_on admits nothing else
-        _dispute_event(context, stored, attempt)
+        return _payment_event(context, stored, attempt)
+    if stored.type.startswith(REFUND_EVENTS):
+        return _refund_event(context, stored, attempt)
+    assert stored.type == DISPUTE_OPENED, stored.type  # acts_on admits nothing else
+    return _dispute_event(context, stored, attempt)
 
 
-def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> Change:
     # Ask for the current object: the event's snapshot may be older than what happened since.
     current = context.provider.retrieve(attempt.provider_payment_id or str(subject.payment_id(stored.payload)))
     with UnitOfWork(context.engine) as uow:
-        verdict = settle(
+        settled = settle(
             uow, attempt, current, provider_event_id=stored.event_id, actor="provider", settings=context.settings
         )
+        verdict = settled.verdict
         if verdict.action is Action.WAIT:
             raise RetryLater(verdict.reason)
         status = "ignored" if verdict.action is Action.NOTHING else "processed"
@@ -112,9 +112,10 @@ def _payment_event(context: JobContext, stored: StoredEvent, attempt: PaymentAtt
             uow.connection, stored.id, status=status, reason=verdict.reason, order_id=attempt.order_id
         )
         uow.commit()
+    return settled.was, settled.now
 
 
-def _refund_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+def _refund_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> Change:
     assert attempt.provider_payment_id is not None
     provider_refunds = context.provider.list_refunds(attempt.provider_payment_id)
     with UnitOfWork(context.engine) as uow:
@@ -124,15 +125,17 @@ def _refund_event(context: JobContext, stored: StoredEvent, attempt: PaymentAtte
                 uow.connection, stored.id, status="held", reason=f"order is {order.state}", order_id=order.id
             )
             uow.commit()
-            return
+            return order.state, order.state
         refunds.sync_from_provider(uow, attempt, provider_refunds, provider_event_id=stored.event_id)
         repository.record_outcome(
             uow.connection, stored.id, status="processed", reason="refunds synced", order_id=order.id
         )
+        after = orders.get_order(uow, order.id).state
         uow.commit()
+    return order.state, after
 
 
-def _dispute_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> None:
+def _dispute_event(context: JobContext, stored: StoredEvent, attempt: PaymentAttempt) -> Change:
     with UnitOfWork(context.engine) as uow:
         order = orders.get_order(uow, attempt.order_id)
         if not order.needs_review:
@@ -141,3 +144,4 @@ def _dispute_event(context: JobContext, stored: StoredEvent, attempt: PaymentAtt
             uow.connection, stored.id, status="processed", reason="flagged for review", order_id=order.id
         )
         uow.commit()
+    return order.state, order.state

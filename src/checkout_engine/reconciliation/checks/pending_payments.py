@@ -8,10 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import orders
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.orders.model import MONEY_IN
 from checkout_engine.payments import attempts
@@ -77,18 +74,16 @@ def _sweep(run: Run, attempt: PaymentAttempt, listed: ProviderPayment | None) ->
         return  # still waiting on the customer or the bank, as we already knew
     finding: Finding | None = None
     with UnitOfWork(run.engine) as uow:
-        conn = uow.connection
-        before = conn.execute(sa.select(orders.c.state).where(orders.c.id == attempt.order_id)).scalar_one()
-        verdict = settle_as_reconciliation(uow, attempt, current, run.settings)
-        if verdict is None:
+        settled = settle_as_reconciliation(uow, attempt, current, run.settings)
+        if settled is None:
             return  # settled by a webhook or another run a moment ago
-        if verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
+        if settled.verdict.action not in (Verdict.NOTHING, Verdict.WAIT):
             finding = Finding(
                 Kind.PENDING_PAYMENT,
                 attempt.order_id,
                 Action.AUTO_REPAIRED,
                 attempt.order_id,
-                believed={"state": before},
+                believed={"state": settled.was.value},
                 provider_says={"status": current.raw_status},
             )
             finding = finding if run.record(uow, finding) else None  # the repair and its finding commit together

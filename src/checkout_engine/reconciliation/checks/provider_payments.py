@@ -51,9 +51,9 @@ def check(run: Run) -> None:
 
 def _amounts(run: Run, attempt: PaymentAttempt, payment: ProviderPayment) -> None:
     with UnitOfWork(run.engine) as uow:
-        if amounts_agree(uow, attempt, payment):
-            return
         order = order_service.get_order(uow, attempt.order_id)
+        if amounts_agree(order, attempt, payment):
+            return
         if not order.needs_review:
             order_service.flag_for_review(uow, order, reason=AMOUNT_MISMATCH, actor="reconciliation")
         uow.commit()
@@ -67,12 +67,12 @@ def _paid(run: Run, attempt: PaymentAttempt, payment: ProviderPayment) -> None:
         if state in MONEY_IN or payment.status is not PaymentStatus.SUCCEEDED:
             return
         refunds_before = len(refund_records.for_order(uow.connection, attempt.order_id))
-        verdict = settle_as_reconciliation(uow, attempt, payment, run.settings)
-        if verdict is None:
+        settled = settle_as_reconciliation(uow, attempt, payment, run.settings)
+        if settled is None:
             return  # settled by a webhook or another run a moment ago
         refunded = len(refund_records.for_order(uow.connection, attempt.order_id)) > refunds_before
         uow.commit()
-    if verdict.action in (Verdict.NOTHING, Verdict.WAIT):
+    if settled.verdict.action in (Verdict.NOTHING, Verdict.WAIT):
         return
     action = Action.REFUND_STARTED if refunded else Action.AUTO_REPAIRED
     run.report(Finding(Kind.PAID_MISMATCH, payment.id, action, attempt.order_id, {"state": state}, _says(payment)))
