@@ -118,10 +118,12 @@ def create_intent(
     manual_capture: bool = False,
     reservation_ttl: timedelta,
     fresh_attempt: PaymentAttempt | None = None,
+    first_of_order: bool = False,
 ) -> Replay:
     """Finish the request whose phase one committed. ``response`` holds the answer's fields already known (order
     token, expiry). A provider failure that may pass unlocks the key and is raised, for a retry to resume.
-    ``fresh_attempt``: the attempt phase one created in this same request, still open by construction."""
+    ``fresh_attempt``: the attempt phase one created in this same request, still open by construction;
+    ``first_of_order``: and the order it made just now has no other, so there is no earlier intent to stop."""
     attempt = fresh_attempt or _resumed_attempt(engine, claimed, reservation_ttl)
     if isinstance(attempt, Replay):
         return attempt
@@ -135,7 +137,7 @@ def create_intent(
         not_before=attempt.created_at,
     )
     try:
-        stopped, refusal = _stop_earlier_attempts(engine, provider, attempt)
+        stopped, refusal = (False, None) if first_of_order else _stop_earlier_attempts(engine, provider, attempt)
         if refusal is not None or stopped:
             with UnitOfWork(engine) as uow:  # provider work took time: the lock counts again from now
                 if refusal is not None:

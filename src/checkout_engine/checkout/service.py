@@ -1,8 +1,9 @@
 """The idempotent checkout and payment-attempt commands, and the completer for requests that stopped half-way.
 
-Phases (each commits with the recovery point it reached, on the idempotency key):
-``started`` -> (order, snapshot, holds, coupon, attempt row) -> ``order_created`` -> (provider intent, order
-``payment_pending``, stored answer) -> ``finished``.
+Two transactions, each committing the recovery point it reached on the idempotency key: the key is claimed and
+phase one (order, snapshot, holds, coupon, attempt row) runs in the first, which ends at ``order_created``; after the
+provider call, outside any transaction, the second records the intent, moves the order to ``payment_pending`` and
+stores the answer (``finished``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from checkout_engine.checkout.model import ORDER_CREATED, Hooks, NoHooks
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import CheckoutError, NotFound, error_response
 from checkout_engine.idempotency import repository as keys
-from checkout_engine.idempotency.model import STARTED, Claimed, IdempotentRequest, Outcome, Replay
+from checkout_engine.idempotency.model import (
+    STARTED,
+    Claimed,
+    IdempotencyKeyInUse,
+    IdempotentRequest,
+    Outcome,
+    Replay,
+)
 from checkout_engine.observability.metrics import CHECKOUTS
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders.model import TransitionConflict
@@ -29,39 +37,74 @@ from checkout_engine.settings import Settings
 RESPONSE_FIELDS = ("order_token", "reservation_expires_at")
 
 
-def _claim(
-    engine: Engine, request: IdempotentRequest, settings: Settings, precondition: Callable[[UnitOfWork], None]
-) -> Claimed | Replay:
-    """``precondition`` runs first in the same transaction: when it raises (no such cart), no key is stored."""
-    with UnitOfWork(engine) as uow:
-        precondition(uow)
-        result = keys.claim(uow.connection, request, lock_timeout=settings.key_lock())
-        uow.commit()
-    return result
-
-
 def _outcome(result: Replay, *, replayed: bool) -> Outcome:
     return Outcome(result.status, result.raw, replayed=replayed)
 
 
-def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: Settings, hooks: Hooks) -> Replay:
-    attempt: PaymentAttempt | None = None  # known without a read when this request created it just now
-    if claimed.record.recovery_point == STARTED:
-        failure: Exception | None = None
-        with UnitOfWork(engine) as uow:
-            try:
-                data, attempt = _first_phase(uow, claimed, settings, provider)
-                claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
-                uow.commit()
-            except Exception as error:  # handled below, once the failed transaction has let go of its connection
-                failure = error
-        if isinstance(failure, CheckoutError) and not isinstance(failure, TransitionConflict):
-            status, body = error_response(failure)  # a final answer: stored, replayed to every retry
-            return _finish(engine, claimed, status, body)
-        if failure is not None:  # transient or unexpected: let a retry with the same key start again at once
-            keys.release(engine, claimed)
-            raise failure
-        hooks.reached(ORDER_CREATED)
+def _begin(
+    engine: Engine,
+    provider: PaymentProvider,
+    request: IdempotentRequest,
+    settings: Settings,
+    precondition: Callable[[UnitOfWork], None],
+    hooks: Hooks,
+) -> Outcome | tuple[Claimed, PaymentAttempt | None]:
+    """Claim the key and, for a new request, run phase one in the same transaction, so the key is stored with the
+    order it made or not at all: one commit. ``precondition`` runs first (no such cart: nothing is stored). The
+    answer when there is one already (a replay, a refusal); else the claim, with the attempt phase one made."""
+    refusal: CheckoutError | None = None
+    with UnitOfWork(engine) as uow:
+        precondition(uow)
+        claimed = keys.claim(uow.connection, request, lock_timeout=settings.key_lock())
+        if isinstance(claimed, Replay):
+            return _outcome(claimed, replayed=True)
+        if claimed.record.recovery_point != STARTED:  # resuming a request that stopped after phase one
+            uow.commit()
+            return claimed, None
+        try:
+            data, attempt = _first_phase(uow, claimed, settings, provider)
+        except TransitionConflict:
+            raise  # transient: nothing is stored, a retry with the same key starts again at once
+        except CheckoutError as error:
+            refusal = error  # its writes roll back with the transaction; the answer is stored below
+        else:
+            claimed = keys.advance(uow.connection, claimed, ORDER_CREATED, data)
+            uow.commit()
+    if refusal is not None:
+        return _refuse(engine, request, settings, refusal)
+    hooks.reached(ORDER_CREATED)
+    return claimed, attempt
+
+
+def _refuse(engine: Engine, request: IdempotentRequest, settings: Settings, refusal: CheckoutError) -> Outcome:
+    """A final refusal (the stock is gone, the price changed) is the key's answer, replayed to every retry."""
+    status, body = error_response(refusal)
+    with UnitOfWork(engine) as uow:
+        claimed = keys.claim(uow.connection, request, lock_timeout=settings.key_lock())
+        if isinstance(claimed, Replay):  # another request with this key answered it meanwhile
+            return _outcome(claimed, replayed=True)
+        if claimed.record.recovery_point != STARTED:  # and that one made an order: it is its to finish
+            raise IdempotencyKeyInUse(
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                details={"key": request.key[:64]},
+            )
+        answer = keys.finish(uow.connection, claimed, status, body)
+        uow.commit()
+    return _outcome(answer, replayed=False)
+
+
+def _second_phase(
+    engine: Engine,
+    provider: PaymentProvider,
+    claimed: Claimed,
+    settings: Settings,
+    hooks: Hooks,
+    attempt: PaymentAttempt | None = None,
+    *,
+    first_of_order: bool = False,
+) -> Replay:
+    """The provider intent and the answer. ``attempt``: known without a read when phase one made it just now;
+    ``first_of_order``: with the order, which has no other attempt."""
     response = {
         name: claimed.record.recovery_data[name] for name in RESPONSE_FIELDS if name in claimed.record.recovery_data
     }
@@ -74,6 +117,7 @@ def _run(engine: Engine, provider: PaymentProvider, claimed: Claimed, settings: 
         manual_capture=settings.capture_method == "manual",
         reservation_ttl=settings.reservation_ttl(),
         fresh_attempt=attempt,
+        first_of_order=first_of_order,
     )
 
 
@@ -92,13 +136,6 @@ def _first_phase(
     return order_phase.reopen_order(uow, order_id=params["order_id"], settings=settings)
 
 
-def _finish(engine: Engine, claimed: Claimed, status: int, body: dict[str, object]) -> Replay:
-    with UnitOfWork(engine) as uow:
-        result = keys.finish(uow.connection, claimed, status, body)
-        uow.commit()
-    return result
-
-
 def checkout(
     engine: Engine,
     provider: PaymentProvider,
@@ -111,10 +148,12 @@ def checkout(
 ) -> Outcome:
     params = {"cart_id": cart_id, "expected_total": expected_total}
     request = IdempotentRequest(f"cart:{cart_id}", key, "POST", f"/v1/carts/{cart_id}/checkout", params)
-    claimed = _claim(engine, request, settings, lambda uow: carts.require_cart(uow, cart_id))
-    if isinstance(claimed, Replay):
-        return _outcome(claimed, replayed=True)
-    answer = _run(engine, provider, claimed, settings, hooks or NoHooks())
+    hooks = hooks or NoHooks()
+    started = _begin(engine, provider, request, settings, lambda uow: carts.require_cart(uow, cart_id), hooks)
+    if isinstance(started, Outcome):
+        return started
+    claimed, attempt = started  # an attempt made just now is its new order's first
+    answer = _second_phase(engine, provider, claimed, settings, hooks, attempt, first_of_order=attempt is not None)
     if answer.status == 201:
         CHECKOUTS.inc()
     return _outcome(answer, replayed=False)
@@ -139,10 +178,12 @@ def new_payment_attempt(
     request = IdempotentRequest(
         f"order:{order_id}", key, "POST", f"/v1/orders/{order_id}/payment-attempts", {"order_id": order_id}
     )
-    claimed = _claim(engine, request, settings, token_holder)
-    if isinstance(claimed, Replay):
-        return _outcome(claimed, replayed=True)
-    return _outcome(_run(engine, provider, claimed, settings, hooks or NoHooks()), replayed=False)
+    hooks = hooks or NoHooks()
+    started = _begin(engine, provider, request, settings, token_holder, hooks)
+    if isinstance(started, Outcome):
+        return started
+    claimed, attempt = started
+    return _outcome(_second_phase(engine, provider, claimed, settings, hooks, attempt), replayed=False)
 
 
 def complete_abandoned(engine: Engine, provider: PaymentProvider, settings: Settings, key_id: int) -> bool:
@@ -152,5 +193,5 @@ def complete_abandoned(engine: Engine, provider: PaymentProvider, settings: Sett
         uow.commit()
     if claimed is None or claimed.record.recovery_point != ORDER_CREATED:
         return False
-    _run(engine, provider, claimed, settings, NoHooks())
+    _second_phase(engine, provider, claimed, settings, NoHooks())
     return True
