@@ -177,12 +177,9 @@ class StripeProvider:
         started = request.not_before or datetime.now(UTC)
         try:
             intent = self._send(
-                "create_intent",
-                lambda: self._client.v1.payment_intents.create(
-                    params=params, options={"idempotency_key": request.idempotency_key}
-                ),
+                "create_intent", lambda: self._write("/v1/payment_intents", request.idempotency_key, **params)
             )
-            return to_payment(intent.to_dict())
+            return to_payment(intent)
         except ProviderUnavailable:
             PROVIDER_RETRIES.inc()
             found = self.find_intent(request.reference, created_after=started)
@@ -202,6 +199,10 @@ class StripeProvider:
         """A GET answered as plain data: the library's objects cost more to build than the call itself."""
         return self._client.raw_request("get", path, **params).data
 
+    def _write(self, path: str, idempotency_key: str, **params: Any) -> Any:
+        """A POST under its idempotency key, answered as plain data (as ``_read``)."""
+        return self._client.raw_request("post", path, idempotency_key=idempotency_key, **params).data
+
     def retrieve(self, payment_id: str) -> ProviderPayment:
         with translated_errors("retrieve"):
             return to_payment(self._read(f"/v1/payment_intents/{quote(payment_id, safe='')}"))
@@ -216,28 +217,16 @@ class StripeProvider:
 
     def capture(self, payment_id: str, *, amount: int | None, idempotency_key: str) -> ProviderPayment:
         params: Any = {} if amount is None else {"amount_to_capture": amount}
-        intent = self._send(
-            "capture",
-            lambda: self._client.v1.payment_intents.capture(
-                payment_id, params=params, options={"idempotency_key": idempotency_key}
-            ),
-        )
-        return to_payment(intent.to_dict())
+        path = f"/v1/payment_intents/{quote(payment_id, safe='')}/capture"
+        return to_payment(self._send("capture", lambda: self._write(path, idempotency_key, **params)))
 
     def cancel(self, payment_id: str, *, idempotency_key: str) -> ProviderPayment:
-        intent = self._send(
-            "cancel",
-            lambda: self._client.v1.payment_intents.cancel(payment_id, options={"idempotency_key": idempotency_key}),
-        )
-        return to_payment(intent.to_dict())
+        path = f"/v1/payment_intents/{quote(payment_id, safe='')}/cancel"
+        return to_payment(self._send("cancel", lambda: self._write(path, idempotency_key)))
 
     def refund(self, payment_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]) -> ProviderRefund:
         params: Any = {"payment_intent": payment_id, "amount": amount, "metadata": metadata}
-        refund = self._send(
-            "refund",
-            lambda: self._client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key}),
-        )
-        return to_refund(refund.to_dict())
+        return to_refund(self._send("refund", lambda: self._write("/v1/refunds", idempotency_key, **params)))
 
     def retrieve_refund(self, refund_id: str) -> ProviderRefund:
         with translated_errors("retrieve_refund"):
