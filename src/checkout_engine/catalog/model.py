@@ -88,6 +88,7 @@ class Product:
     tax_class: TaxClass
     active: bool
     prices: dict[str, int]
+    available: int | None = None  # units free to hold when read; None when its stock is not tracked (digital)
 
     def price_in(self, currency: str) -> int | None:
         return self.prices.get(currency)

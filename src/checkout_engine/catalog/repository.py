@@ -51,10 +51,20 @@ def get_products(conn: sa.Connection, skus: Iterable[str]) -> dict[str, Product]
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    # One round trip: each product once per price (or once with no price), folded back together below.
+    # One round trip: each product once per price (or once with no price), with its free stock, folded back
+    # together below.
     rows = conn.execute(
-        sa.select(products, product_prices.c.currency, product_prices.c.unit_amount)
-        .select_from(products.outerjoin(product_prices, product_prices.c.sku == products.c.sku))
+        sa.select(
+            products,
+            product_prices.c.currency,
+            product_prices.c.unit_amount,
+            (inventory.c.on_hand - inventory.c.reserved).label("available"),
+        )
+        .select_from(
+            products.outerjoin(product_prices, product_prices.c.sku == products.c.sku).outerjoin(
+                inventory, inventory.c.sku == products.c.sku
+            )
+        )
         .where(products.c.sku.in_(wanted))
     ).mappings()
     found: dict[str, Product] = {}
@@ -68,6 +78,7 @@ def get_products(conn: sa.Connection, skus: Iterable[str]) -> dict[str, Product]
                 tax_class=TaxClass(row["tax_class"]),
                 active=row["active"],
                 prices={},
+                available=row["available"],
             ),
         )
         if row["currency"] is not None:

@@ -57,6 +57,9 @@ def _check_quote(quote: Quote, expected_total: int | None, *, minimum_charge: in
             "The price changed since it was shown; review the new total.",
             details={"expected_total": expected_total, "quote": quote_payload(quote)},
         )
+    if quote.short_of_stock:  # judged before any write: a sold-out item's buyers cost a few reads, no lock
+        sku = min(quote.short_of_stock)  # the SKU holding them in order would stop at first
+        raise inventory.insufficient(sku, next(line.quantity for line in quote.lines if line.sku == sku))
 
 
 def create_order(

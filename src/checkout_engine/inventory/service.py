@@ -17,8 +17,12 @@ def reserve(uow: UnitOfWork, *, order_id: str, lines: list[tuple[str, int]], exp
         if not repo.hold(conn, sku, quantity):
             if not repo.is_tracked(conn, sku):  # asked only when the hold fails: one statement per line, not two
                 continue
-            raise InsufficientInventory(f"Not enough {sku} left in stock.", details={"sku": sku, "requested": quantity})
+            raise insufficient(sku, quantity)
         repo.insert(conn, order_id=order_id, sku=sku, quantity=quantity, expires_at=expires_at)
+
+
+def insufficient(sku: str, quantity: int) -> InsufficientInventory:
+    return InsufficientInventory(f"Not enough {sku} left in stock.", details={"sku": sku, "requested": quantity})
 
 
 def release(uow: UnitOfWork, order_id: str) -> list[Reservation]:

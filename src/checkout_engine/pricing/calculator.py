@@ -85,4 +85,5 @@ def price(context: PricingContext) -> Quote:
         coupon_rejection=rejection,
         tax_country=context.tax_country,
         unavailable=context.unavailable,
+        short_of_stock=context.short_of_stock,
     )

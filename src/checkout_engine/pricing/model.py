@@ -47,6 +47,9 @@ class PricingContext:
     now: datetime
     # SKUs on the cart that can no longer be sold (inactive, deleted, not priced in the cart's currency).
     unavailable: tuple[str, ...] = ()
+    # SKUs whose free stock, when the context was read, is below the cart's quantity: a checkout is refused before
+    # any work (holding the stock, a guarded statement, stays the judge of what is sold).
+    short_of_stock: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class Quote:
     coupon_rejection: CouponRejection | None
     tax_country: str | None
     unavailable: tuple[str, ...] = ()
+    short_of_stock: tuple[str, ...] = ()
 
     @property
     def subtotal(self) -> int:

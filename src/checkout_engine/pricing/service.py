@@ -15,12 +15,15 @@ def load_context(conn: sa.Connection, cart: Cart) -> PricingContext:
     products = catalog.get_products(conn, [line.sku for line in cart.lines])
     lines: list[LineInput] = []
     unavailable: list[str] = []
+    short: list[str] = []
     for line in cart.lines:
         product = products.get(line.sku)
         unit_price = product.price_in(cart.currency) if product else None
         if product is None or not product.active or unit_price is None:
             unavailable.append(line.sku)
             continue
+        if product.available is not None and product.available < line.quantity:
+            short.append(line.sku)
         lines.append(LineInput(line.sku, product.name, product.kind, product.tax_class, unit_price, line.quantity))
     country = cart.tax_country
     return PricingContext(
@@ -32,6 +35,7 @@ def load_context(conn: sa.Connection, cart: Cart) -> PricingContext:
         tax_rate=catalog.get_tax_rate(conn, country) if country else None,
         now=utcnow(),
         unavailable=tuple(unavailable),
+        short_of_stock=tuple(short),
     )
 
 

@@ -35,9 +35,11 @@ def _stock_view(stock: StockLevel) -> dict[str, Any]:
 
 
 def _product_view(product: Product) -> dict[str, Any]:
+    fields = dataclasses.asdict(product)
+    del fields["available"]  # the stock has its own resource, /inventory/{sku}
     return {
         "object": "product",
-        **dataclasses.asdict(product),
+        **fields,
         "kind": product.kind.value,
         "tax_class": product.tax_class.value,
     }
