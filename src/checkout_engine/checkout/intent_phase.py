@@ -127,6 +127,9 @@ def create_intent(
     attempt = fresh_attempt or _resumed_attempt(engine, claimed, reservation_ttl)
     if isinstance(attempt, Replay):
         return attempt
+    # A resumed attempt's intent may exist already, made by the run that died under the same provider key (which
+    # the provider may now refuse, e.g. for other parameters): giving up must then release it.
+    resumed = fresh_attempt is None
     request = IntentRequest(
         amount=attempt.amount,
         currency=attempt.currency,
@@ -141,7 +144,7 @@ def create_intent(
         if refusal is not None or stopped:
             with UnitOfWork(engine) as uow:  # provider work took time: the lock counts again from now
                 if refusal is not None:
-                    answer = _give_up(uow, claimed, attempt, refusal, intent_may_exist=False)
+                    answer = _give_up(uow, claimed, attempt, refusal, intent_may_exist=resumed)
                     uow.commit()
                     return answer
                 claimed = keys.renew(uow.connection, claimed)
@@ -149,7 +152,7 @@ def create_intent(
         payment = provider.create_intent(request)
     except ProviderRejected as error:
         with UnitOfWork(engine) as uow:
-            answer = _give_up(uow, claimed, attempt, error, intent_may_exist=False)
+            answer = _give_up(uow, claimed, attempt, error, intent_may_exist=resumed)
             uow.commit()
         return answer
     except CheckoutError:

@@ -22,6 +22,7 @@ from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import ENDED_UNPAID, EXPIRABLE, Order, OrderState
 from checkout_engine.payments import attempts
+from checkout_engine.payments.capture import enqueue_void
 from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.payments.stop import MONEY_MOVED, stop_payment
 
@@ -79,8 +80,12 @@ def expire_order(context: JobContext, payload: dict[str, Any]) -> None:
             orders_repo.compare_and_set(conn, current, expires_at=later)
             uow.commit()
             return
-        if latest is not None and payment is None:
-            attempts.mark(conn, latest, attempts.CANCELED, expected=attempts.CREATING)
+        if (
+            latest is not None
+            and payment is None
+            and attempts.mark(conn, latest, attempts.CANCELED, expected=attempts.CREATING)
+        ):
+            enqueue_void(conn, latest)  # its request may have died after the provider made the intent: find, release
         if current.state in EXPIRABLE:
             orders.transition(uow, current, OrderState.EXPIRED, reason="reservation_expired", actor="worker")
         elif current.state is OrderState.CAPTURE_FAILED:
