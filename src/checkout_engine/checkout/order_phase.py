@@ -1,15 +1,19 @@
 """Phase one, one transaction: freeze the cart's quote into an order, hold its stock and coupon, and write the
-payment attempt row. Either all of it commits with the recovery point, or none of it does."""
+payment attempt row. Either all of it commits with the recovery point, or none of it does.
+
+Each command comes in two steps: its plan reads and judges (a refusal there has written nothing, so the caller
+can store it as the answer in the same transaction), then it writes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from checkout_engine.cart import repository as carts_repo
 from checkout_engine.cart import service as carts
-from checkout_engine.cart.model import CartStatus
+from checkout_engine.cart.model import Cart, CartStatus
 from checkout_engine.catalog import redemptions
 from checkout_engine.catalog import repository as catalog
 from checkout_engine.checkout.model import (
@@ -27,7 +31,7 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.inventory import service as inventory
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import REOPENABLE, TransitionConflict
+from checkout_engine.orders.model import REOPENABLE, Order, TransitionConflict
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.pricing.model import Quote
@@ -62,15 +66,17 @@ def _check_quote(quote: Quote, expected_total: int | None, *, minimum_charge: in
         raise inventory.insufficient(sku, next(line.quantity for line in quote.lines if line.sku == sku))
 
 
-def create_order(
-    uow: UnitOfWork,
-    *,
-    cart_id: str,
-    expected_total: int | None,
-    settings: Settings,
-    minimum_charge: Callable[[str], int],
-) -> tuple[dict[str, Any], PaymentAttempt]:
-    """``minimum_charge``: the provider's smallest payment by currency, so a total it would refuse holds nothing."""
+@dataclass(frozen=True, slots=True)
+class OrderPlan:
+    cart: Cart  # locked for this transaction
+    quote: Quote  # judged fit to become an order
+
+
+def plan_order(
+    uow: UnitOfWork, *, cart_id: str, expected_total: int | None, minimum_charge: Callable[[str], int]
+) -> OrderPlan:
+    """Lock the cart and judge its quote; refusals are raised here, before any write. ``minimum_charge``: the
+    provider's smallest payment by currency, so a total it would refuse holds nothing."""
     conn = uow.connection
     cart = carts.get_cart(uow, cart_id, for_update=True)  # one checkout per cart at a time
     if cart.status is CartStatus.FROZEN:
@@ -80,6 +86,13 @@ def create_order(
         )
     quote = quote_cart(conn, cart)
     _check_quote(quote, expected_total, minimum_charge=minimum_charge(quote.currency))
+    return OrderPlan(cart, quote)
+
+
+def create_order(uow: UnitOfWork, plan: OrderPlan, *, settings: Settings) -> tuple[dict[str, Any], PaymentAttempt]:
+    """The planned order, its holds and its first attempt. The stock hold may still refuse (another buyer took the
+    last unit since the quote was read): the caller's transaction then rolls everything back."""
+    conn, cart, quote = uow.connection, plan.cart, plan.quote
     carts_repo.update_cart(conn, cart.id, status=CartStatus.FROZEN.value)
     address = cart.shipping_address.as_dict() if cart.shipping_address and quote.needs_shipping else None
     expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)
@@ -119,14 +132,19 @@ def create_order(
     return recovery, attempt
 
 
-def reopen_order(uow: UnitOfWork, *, order_id: str, settings: Settings) -> tuple[dict[str, Any], PaymentAttempt]:
-    """A new attempt for a failed or expired order: hold its stock (and coupon) again and write the attempt row."""
-    conn = uow.connection
+def plan_reopen(uow: UnitOfWork, *, order_id: str) -> Order:
+    """The order, if it can take a new payment attempt; refused here, before any write, if not."""
     order = orders.get_order(uow, order_id)
     if order.state not in REOPENABLE:
         raise OrderNotPayable(
             f"An order in state {order.state} cannot take a new payment attempt.", details={"state": order.state.value}
         )
+    return order
+
+
+def reopen_order(uow: UnitOfWork, order: Order, *, settings: Settings) -> tuple[dict[str, Any], PaymentAttempt]:
+    """A new attempt for a failed or expired order: hold its stock (and coupon) again and write the attempt row."""
+    conn = uow.connection
     expires_at = utcnow() + timedelta(seconds=settings.reservation_ttl_seconds)
     # Writing first takes the row: a concurrent reopen of the same order waits for us, then fails the CAS.
     if orders_repo.compare_and_set(conn, order, expires_at=expires_at) is None:

@@ -62,9 +62,18 @@ def _begin(
             uow.commit()
             return claimed, None
         try:
-            data, attempt = _first_phase(uow, claimed, settings, provider)
+            place = _plan(uow, claimed, provider)
         except TransitionConflict:
             raise  # transient: nothing is stored, a retry with the same key starts again at once
+        except CheckoutError as error:  # refused on what was read, nothing written but the key: answered at once
+            status, body = error_response(error)
+            answer = keys.finish(uow.connection, claimed, status, body)
+            uow.commit()
+            return _outcome(answer, replayed=False)
+        try:
+            data, attempt = place(settings)
+        except TransitionConflict:
+            raise
         except CheckoutError as error:
             refusal = error  # its writes roll back with the transaction; the answer is stored below
         else:
@@ -77,7 +86,8 @@ def _begin(
 
 
 def _refuse(engine: Engine, request: IdempotentRequest, settings: Settings, refusal: CheckoutError) -> Outcome:
-    """A final refusal (the stock is gone, the price changed) is the key's answer, replayed to every retry."""
+    """A final refusal that came after phase one wrote (the last unit taken since the quote was read) is the key's
+    answer, replayed to every retry: stored in a transaction of its own once the phase's writes rolled back."""
     status, body = error_response(refusal)
     with UnitOfWork(engine) as uow:
         claimed = keys.claim(uow.connection, request, lock_timeout=settings.key_lock())
@@ -121,19 +131,21 @@ def _second_phase(
     )
 
 
-def _first_phase(
-    uow: UnitOfWork, claimed: Claimed, settings: Settings, provider: PaymentProvider
-) -> tuple[dict[str, object], PaymentAttempt]:
+def _plan(
+    uow: UnitOfWork, claimed: Claimed, provider: PaymentProvider
+) -> Callable[[Settings], tuple[dict[str, object], PaymentAttempt]]:
+    """Phase one's reads and judgement (refusals raise here, before any write); returns its writes, to run next."""
     params = claimed.record.request_params
     if "cart_id" in params:
-        return order_phase.create_order(
+        plan = order_phase.plan_order(
             uow,
             cart_id=params["cart_id"],
             expected_total=params.get("expected_total"),
-            settings=settings,
             minimum_charge=provider.minimum_charge,
         )
-    return order_phase.reopen_order(uow, order_id=params["order_id"], settings=settings)
+        return lambda settings: order_phase.create_order(uow, plan, settings=settings)
+    order = order_phase.plan_reopen(uow, order_id=params["order_id"])
+    return lambda settings: order_phase.reopen_order(uow, order, settings=settings)
 
 
 def checkout(
