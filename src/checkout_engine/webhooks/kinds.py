@@ -8,8 +8,8 @@ PAYMENT_EVENTS = ("payment_intent.",)
 REFUND_EVENTS = ("charge.refund", "refund.")  # charge.refunded, charge.refund.updated, refund.*
 DISPUTE_OPENED = "charge.dispute.created"
 # A new intent cannot change an order: the checkout that made it records it. One whose checkout died before
-# recording it is found by its reference when the order ends (expiry queues its release), so its `created` event,
-# one for every checkout, costs no job and no provider read.
+# recording it is found by its reference and released when the resumed checkout gives up or the order expires
+# (both queue that), so its `created` event, one for every checkout, costs no job and no provider read.
 INTENT_CREATED = "payment_intent.created"
 
 
