@@ -14,6 +14,7 @@ from test_webhooks_to_order_truth import order_state, place
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import payment_attempts, reconciliation_findings
 from checkout_engine.payments.provider import PaymentProvider
+from checkout_engine.reconciliation import listing
 from checkout_engine.reconciliation.checks import pending_payments
 from checkout_engine.reconciliation.service import reconcile
 from checkout_engine.settings import Settings
@@ -123,3 +124,32 @@ def test_a_handful_of_stale_orders_is_read_one_by_one(
     assert counting.calls["retrieve"] == 3
     assert states(engine, backlog)[:3] == ["paid", "payment_pending", "paid"]
     assert repaired(engine) == 2
+
+
+def test_attempts_made_just_after_a_page_do_not_make_its_listing_look_dear(
+    backlog: list[dict[str, Any]],
+    engine: Engine,
+    provider: PaymentProvider,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page's listing reaches past its last attempt by the clock skew; what it finds there is kept for the next
+    page, so attempts made in that band (a fast backlog's next page, or other orders') are no cost of this one."""
+    monkeypatch.setattr(listing, "LISTED_PER_CALL", 10)  # scaled down with the page: list below 90 attempts
+    monkeypatch.setattr(listing, "LIST_CALL_COST", 1)
+    with engine.begin() as conn:
+        made = conn.execute(sa.select(payment_attempts).order_by(payment_attempts.c.created_at)).mappings().all()
+        just_after = made[-1]["created_at"] + listing.SKEW * 0.75
+        template = dict(made[0])  # the first order's, which the provider says is paid: a later attempt is harmless
+        conn.execute(
+            payment_attempts.insert(),
+            [
+                template
+                | {"id": f"pat_later{n}", "idempotency_key": f"later-{n}", "status": "canceled"}
+                | {"provider_payment_id": None, "created_at": just_after}
+                for n in range(100)
+            ],
+        )
+    counting = sweep(engine, provider, settings)
+    expect_settled(engine, backlog)
+    assert counting.calls["retrieve"] == 0

@@ -44,7 +44,8 @@ class Listing:
         first = _second(page[0].created_at - SKEW)
         last = _second(page[-1].created_at + SKEW)
         start = first if self._listed_until is None else max(first, self._listed_until + 1)
-        if not self._worth_listing(start, last, len(page)):
+        # Judged on the page's own span: what the listing finds past its last attempt is kept for the next page.
+        if not self._worth_listing(start, _second(page[-1].created_at), len(page)):
             self._listed_until, self._kept = None, {}
             return {}
         found = {payment_id: kept for payment_id, kept in self._kept.items() if kept.created >= first}
