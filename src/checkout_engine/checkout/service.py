@@ -21,10 +21,10 @@ from checkout_engine.idempotency import repository as keys
 from checkout_engine.idempotency.model import (
     STARTED,
     Claimed,
-    IdempotencyKeyInUse,
     IdempotentRequest,
     Outcome,
     Replay,
+    key_in_use,
 )
 from checkout_engine.observability.metrics import CHECKOUTS
 from checkout_engine.orders import repository as orders_repo
@@ -94,10 +94,7 @@ def _refuse(engine: Engine, request: IdempotentRequest, settings: Settings, refu
         if isinstance(claimed, Replay):  # another request with this key answered it meanwhile
             return _outcome(claimed, replayed=True)
         if claimed.record.recovery_point != STARTED:  # and that one made an order: it is its to finish
-            raise IdempotencyKeyInUse(
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-                details={"key": request.key[:64]},
-            )
+            raise key_in_use(request.key)
         answer = keys.finish(uow.connection, claimed, status, body)
         uow.commit()
     return _outcome(answer, replayed=False)

@@ -27,6 +27,12 @@ class IdempotencyKeyInUse(Conflict):
     code = "idempotency_key_in_use"
 
 
+def key_in_use(key: str) -> IdempotencyKeyInUse:
+    return IdempotencyKeyInUse(
+        "A request with this Idempotency-Key is still being processed; retry shortly.", details={"key": key[:64]}
+    )
+
+
 class LostLock(Exception):
     """Another execution took this key over (ours was presumed dead): stop without writing anything."""
 

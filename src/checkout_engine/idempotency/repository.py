@@ -21,12 +21,12 @@ from checkout_engine.idempotency.model import (
     FINISHED,
     STARTED,
     Claimed,
-    IdempotencyKeyInUse,
     IdempotencyKeyReused,
     IdempotentRequest,
     KeyRecord,
     LostLock,
     Replay,
+    key_in_use,
 )
 from checkout_engine.observability.metrics import IDEMPOTENCY
 
@@ -94,10 +94,7 @@ def claim(conn: sa.Connection, request: IdempotentRequest, *, lock_timeout: time
         return Replay(row["response_status"], row["response_body"])
     if row["lock_token"] is not None and row["locked_at"] > now - lock_timeout:
         IDEMPOTENCY.labels(outcome="in_flight").inc()
-        raise IdempotencyKeyInUse(
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
-            details={"key": request.key[:64]},
-        )
+        raise key_in_use(request.key)
     conn.execute(K.update().where(K.c.id == row["id"]).values(lock_token=token, locked_at=now, last_run_at=now))
     return Claimed(_record(row), token)
 
