@@ -39,6 +39,14 @@ def parse_limits(value: int | str) -> tuple[int, dict[str, int]]:
     return default, per_currency
 
 
+def _limit_in(value: int | str, currency: str) -> int:
+    default, per_currency = parse_limits(value)
+    if currency.upper() in per_currency:
+        return per_currency[currency.upper()]
+    scaled = Decimal(default) * Decimal(10) ** (exponent(currency.upper()) - DEFAULT_LIMIT_EXPONENT)
+    return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+
+
 Networks = tuple[IPv4Network | IPv6Network, ...]
 
 
@@ -83,6 +91,11 @@ class Settings(BaseSettings):
     # Minor units: one number (for a two-decimal currency, scaled to the others by their exponent) and/or per
     # currency, ``10000`` or ``EUR:10000,JPY:15000`` or ``10000,JPY:15000``.
     support_refund_limit: int | str = 10_000
+    # Optional: what one support agent may refund in a day (the last 24 hours) in all, in the same notation; a
+    # refund beyond it, like one beyond the per-order limit, waits for a second person.
+    support_daily_refund_limit: int | str | None = None
+    # How long an approval request waits for its second person before it expires.
+    approval_ttl_seconds: int = Field(default=86_400, gt=0)
 
     # A request holding an idempotency key longer than this is presumed dead and may be resumed by a retry.
     # How long a request's hold on its idempotency key outlives its last sign of life; by default the longest
@@ -121,10 +134,11 @@ class Settings(BaseSettings):
             raise ValueError("CHECKOUT_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
         return value
 
-    @field_validator("support_refund_limit")
+    @field_validator("support_refund_limit", "support_daily_refund_limit")
     @classmethod
-    def _readable_limit(cls, value: int | str) -> int | str:
-        parse_limits(value)  # refuses a malformed value at start-up, not at the first refund
+    def _readable_limit(cls, value: int | str | None) -> int | str | None:
+        if value is not None:
+            parse_limits(value)  # refuses a malformed value at start-up, not at the first refund
         return value
 
     @field_validator("trusted_proxies")
@@ -138,11 +152,13 @@ class Settings(BaseSettings):
 
     def support_limit_for(self, currency: str) -> int:
         """Support's refund limit per order in ``currency``'s minor units."""
-        default, per_currency = parse_limits(self.support_refund_limit)
-        if currency.upper() in per_currency:
-            return per_currency[currency.upper()]
-        scaled = Decimal(default) * Decimal(10) ** (exponent(currency.upper()) - DEFAULT_LIMIT_EXPONENT)
-        return int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+        return _limit_in(self.support_refund_limit, currency)
+
+    def support_daily_limit_for(self, currency: str) -> int | None:
+        """What one support agent may refund per day in ``currency``; None when no daily limit is set."""
+        if self.support_daily_refund_limit is None:
+            return None
+        return _limit_in(self.support_daily_refund_limit, currency)
 
     def key_lock(self) -> timedelta:
         if self.idempotency_lock_seconds is not None:

@@ -119,6 +119,8 @@ def test_an_unknown_action_is_a_404_in_the_contract_shape(place: Place, act: Act
         "mark_for_review",
         "clear_review",
         "cancel",
+        "cancel_with_refund",
+        "close",
     ]
 
 
@@ -271,7 +273,7 @@ def test_cancelling_an_authorized_order_withdraws_its_capture_and_releases_the_a
     assert tuple(job) == ("done", 0)  # never ran
 
 
-def test_cancel_is_refused_for_a_paid_order_and_while_a_payment_is_processing(
+def test_cancel_is_refused_for_a_delivered_order_and_while_a_payment_is_processing(
     shop: TestClient,
     fulfilled: Place,
     place: Place,

@@ -1,5 +1,29 @@
 """Checkout runs against the real database and the simulator process, through the engine's Stripe adapter."""
 
-from support.stack import client, live, provider, settings, shop, wired, worker
+from support.stack import (
+    client,
+    default_items,
+    fulfilled,
+    live,
+    place,
+    provider,
+    settings,
+    shop,
+    state_of,
+    wired,
+    worker,
+)
 
-__all__ = ["client", "live", "provider", "settings", "shop", "wired", "worker"]
+__all__ = [
+    "client",
+    "default_items",
+    "fulfilled",
+    "live",
+    "place",
+    "provider",
+    "settings",
+    "shop",
+    "state_of",
+    "wired",
+    "worker",
+]

@@ -18,6 +18,7 @@ from support.pipeline import Pipeline
 V, S, F, A = Role.VIEWER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 PRODUCT = {"name": "Mug", "kind": "physical", "prices": {"EUR": 1250}, "tax_class": "standard"}
 REASON = {"reason": "role matrix"}
+NO_APPROVAL = "apr_" + "a" * 32
 
 # (method, path with {order}, minimum role, body)
 MATRIX: list[tuple[str, str, Role, dict[str, Any] | None]] = [
@@ -36,6 +37,14 @@ MATRIX: list[tuple[str, str, Role, dict[str, Any] | None]] = [
     ("POST", "/admin/v1/orders/{order}/actions/clear_review", S, REASON),
     ("POST", "/admin/v1/orders/{order}/actions/retry_fulfillment", S, REASON),
     ("POST", "/admin/v1/orders/{order}/actions/cancel", A, REASON),
+    ("POST", "/admin/v1/orders/{order}/actions/cancel_with_refund", A, REASON),
+    ("POST", "/admin/v1/orders/{order}/actions/close", A, REASON),
+    # Deciding is judged per request (by the action's role, never the requester); an unknown one is a 404 for all.
+    ("GET", "/admin/v1/approvals", V, None),
+    ("GET", f"/admin/v1/approvals/{NO_APPROVAL}", V, None),
+    ("POST", f"/admin/v1/approvals/{NO_APPROVAL}/approve", V, REASON),
+    ("POST", f"/admin/v1/approvals/{NO_APPROVAL}/reject", V, REASON),
+    ("POST", f"/admin/v1/approvals/{NO_APPROVAL}/cancel", V, REASON),
     ("GET", "/admin/v1/webhook-events", V, None),
     ("POST", "/admin/v1/webhook-events/{event}/replay", S, REASON),
     ("GET", "/admin/v1/jobs", V, None),
@@ -72,7 +81,8 @@ def test_every_admin_route_is_in_the_matrix(shop: TestClient) -> None:
             .replace("/MUG", "/{sku}")
             .replace("/MATRIX", "/{code}")
             .replace("/matrix", "/{code}")
-            .replace("/AT", "/{country}"),
+            .replace("/AT", "/{country}")
+            .replace(NO_APPROVAL, "{approval_id}"),
         )
         for m, p, _, _ in MATRIX
     }

@@ -9,7 +9,14 @@ from prometheus_client import REGISTRY
 import checkout_engine.observability.metrics  # noqa: F401 - registers the metrics
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
-SCRAPE_TIME_GAUGES = {"checkout_orders", "checkout_orders_stuck", "checkout_orders_needing_review", "checkout_jobs"}
+SCRAPE_TIME_GAUGES = {
+    "checkout_orders",
+    "checkout_orders_stuck",
+    "checkout_orders_needing_review",
+    "checkout_jobs",
+    "checkout_approvals",
+    "checkout_approvals_oldest_pending_seconds",
+}
 
 
 def exported() -> set[str]:

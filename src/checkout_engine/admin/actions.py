@@ -27,7 +27,7 @@ from checkout_engine.jobs import repository as job_queue
 from checkout_engine.jobs.model import JobStatus
 from checkout_engine.orders import effects
 from checkout_engine.orders import service as orders
-from checkout_engine.orders.model import CANCELLABLE, FULFILLABLE, Order, OrderState
+from checkout_engine.orders.model import CANCELLABLE, CANCELLABLE_WITH_REFUND, FULFILLABLE, Order, OrderState
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import CREATING, PaymentAttempt
 from checkout_engine.payments.capture import CAPTURE_PAYMENT, enqueue_void
@@ -57,7 +57,7 @@ def _audited(order: Order) -> dict[str, Any]:
     return {"state": order.state.value, "needs_review": order.needs_review, "review_reason": order.review_reason}
 
 
-def _record_order_action(
+def record_order_action(
     uow: UnitOfWork,
     principal: Principal,
     action: str,
@@ -111,7 +111,7 @@ def retry_fulfillment(uow: UnitOfWork, principal: Principal, order_id: str, *, r
     key = f"{FULFILL_ORDER}:{order.id}"  # the same key the paid transition uses, so the two never run twice
     enqueued = job_queue.enqueue(uow.connection, FULFILL_ORDER, {"order_id": order.id}, dedupe_key=key)
     details = {"job_enqueued": enqueued, "fulfillment_job": _live_job(uow.connection, key)}
-    return _record_order_action(
+    return record_order_action(
         uow, principal, "retry_fulfillment", reason=reason, before=order, after=order, details=details
     )
 
@@ -131,7 +131,7 @@ def resend_receipt(uow: UnitOfWork, principal: Principal, order_id: str, *, reas
     order = _locked_order(uow, order_id)
     receipt_service.resend(uow.connection, order)
     details = {"receipt": _latest_receipt(uow.connection, order.id)}
-    return _record_order_action(
+    return record_order_action(
         uow, principal, "resend_receipt", reason=reason, before=order, after=order, details=details
     )
 
@@ -145,7 +145,7 @@ def mark_for_review(uow: UnitOfWork, principal: Principal, order_id: str, *, rea
             details={"review_reason": order.review_reason},
         )
     flagged = orders.flag_for_review(uow, order, reason=reason, actor=principal.name)
-    return _record_order_action(
+    return record_order_action(
         uow, principal, "mark_for_review", reason=reason, before=order, after=flagged, details={}
     )
 
@@ -162,7 +162,7 @@ def clear_review(uow: UnitOfWork, principal: Principal, order_id: str, *, reason
         key = f"{FULFILL_ORDER}:{order.id}"
         job_queue.enqueue(uow.connection, FULFILL_ORDER, {"order_id": order.id}, dedupe_key=key)
         details["fulfillment_job"] = _live_job(uow.connection, key)
-    return _record_order_action(
+    return record_order_action(
         uow, principal, "clear_review", reason=reason, before=order, after=cleared, details=details
     )
 
@@ -206,14 +206,16 @@ def cancel(
     uow: UnitOfWork, principal: Principal, order_id: str, *, reason: str, settings: Settings
 ) -> OrderActionResult:
     """Cancel an order no money has reached: through the state machine, releasing its stock and coupon, and
-    queue a void of every provider intent that could still take money (idempotent per attempt)."""
+    queue a void of every provider intent that could still take money (idempotent per attempt). A paid order is
+    cancelled through ``state_changes``, with a second admin's approval."""
     conn = uow.connection
     order = _locked_order(uow, order_id)
     if order.state not in CANCELLABLE:
+        allowed = CANCELLABLE | CANCELLABLE_WITH_REFUND
         raise Conflict(
-            f"Only an unpaid order can be cancelled; this one is {order.state}. Refund a paid order instead.",
+            f"Only an order not yet delivered can be cancelled; this one is {order.state}. Refund it instead.",
             code="order_not_cancellable",
-            details={"state": order.state.value, "allowed": sorted(state.value for state in CANCELLABLE)},
+            details={"state": order.state.value, "allowed": sorted(state.value for state in allowed)},
         )
     order_attempts = attempts.for_order(conn, order.id)
     _refuse_moving_money(order, order_attempts)
@@ -229,7 +231,7 @@ def cancel(
     for attempt in to_void:
         enqueue_void(conn, attempt)
     details = {"voided_payment_attempts": [a.id for a in to_void], "withdrawn_capture_jobs": withdrawn}
-    return _record_order_action(uow, principal, "cancel", reason=reason, before=order, after=cancelled, details=details)
+    return record_order_action(uow, principal, "cancel", reason=reason, before=order, after=cancelled, details=details)
 
 
 # -- Webhook events and jobs ----------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from checkout_engine.approvals import repository as approvals
+from checkout_engine.approvals.views import approval_view
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import (
     audit_log,
@@ -87,8 +89,9 @@ def _row_id_key(kind: str, cursor: str) -> int:
     return key[0]
 
 
-def _order_key(cursor: str) -> tuple[datetime, str]:
-    key = decode_cursor("orders", cursor)
+def created_key(kind: str, cursor: str) -> tuple[datetime, str]:
+    """The (created_at, id) key of a list sorted newest first by creation time, ids breaking ties."""
+    key = decode_cursor(kind, cursor)
     if len(key) != 2 or not all(isinstance(part, str) for part in key):
         raise invalid_cursor()
     try:
@@ -100,7 +103,7 @@ def _order_key(cursor: str) -> tuple[datetime, str]:
     return created_at, key[1]
 
 
-def _page(
+def page_of(
     rows: Sequence[sa.RowMapping],
     limit: int,
     view: Callable[[sa.RowMapping], dict[str, Any]],
@@ -126,7 +129,7 @@ def _id_page(
     if cursor is not None:
         query = query.where(table.c.id < _row_id_key(kind, cursor))
     rows = conn.execute(query.order_by(table.c.id.desc()).limit(limit + 1)).mappings().all()
-    return _page(rows, limit, view, lambda row: encode_cursor(kind, [row["id"]]))
+    return page_of(rows, limit, view, lambda row: encode_cursor(kind, [row["id"]]))
 
 
 # -- Views ----------------------------------------------------------------------------------------------------
@@ -261,6 +264,9 @@ def _refund_view(row: sa.RowMapping) -> dict[str, Any]:
         "provider_refund_id": row["provider_refund_id"],
         "reason": row["reason"],
         "requested_by": row["requested_by"],
+        "lines": row["lines"],
+        "shipping_amount": row["shipping_amount"],
+        "approval_id": row["approval_id"],
         "last_error": row["last_error"],
         "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
@@ -380,13 +386,13 @@ def list_orders(conn: sa.Connection, filters: OrderFilters, *, limit: int, curso
     """Newest first by (created_at, id): ids are random, so the timestamp orders and the id breaks ties."""
     query = sa.select(orders).where(*filters.conditions())
     if cursor is not None:
-        created_at, order_id = _order_key(cursor)
+        created_at, order_id = created_key("orders", cursor)
         query = query.where(
             sa.or_(orders.c.created_at < created_at, sa.and_(orders.c.created_at == created_at, orders.c.id < order_id))
         )
     query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
     rows = conn.execute(query).mappings().all()
-    return _page(
+    return page_of(
         rows,
         limit,
         lambda row: order_view(_order_of(row)),
@@ -489,6 +495,7 @@ def order_detail(conn: sa.Connection, order_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("No such order.", code="order_not_found", details={"order_id": order_id})
     order = _order_of(row)
+    now = utcnow()
     return {
         "order": order_view(order),
         "fulfillment_status": fulfillment.status(conn, order),
@@ -504,6 +511,7 @@ def order_detail(conn: sa.Connection, order_id: str) -> dict[str, Any]:
             "shipment_requests": _all_for_order(conn, shipment_requests, order_id, _shipment_view),
         },
         "refunds": _refunds(conn, order_id),
+        "approvals": [approval_view(request, now=now) for request in approvals.for_order(conn, order_id)],
         "provider_keys": _provider_keys(conn, order_id),
         "receipts": _all_for_order(conn, receipts, order_id, _receipt_view),
         "reconciliation_findings": _all_for_order(conn, reconciliation_findings, order_id, _finding_view),

@@ -13,6 +13,7 @@ from checkout_engine import dashboard
 from checkout_engine.api import errors
 from checkout_engine.api.limits import BodySizeLimit
 from checkout_engine.api.routes import (
+    approvals_admin,
     carts,
     catalog_admin,
     checkout,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         refunds_admin.router,
         reconciliation_admin.router,
         orders_admin.router,
+        approvals_admin.router,
         operations_admin.router,
     )
     for router in routers:

@@ -27,6 +27,7 @@ CartId = Annotated[
     str, Path(pattern=id_pattern("cart"), description="The cart's id: its capability.", examples=[EXAMPLE_CART_ID])
 ]
 OrderId = Annotated[str, Path(pattern=id_pattern("ord"), examples=[EXAMPLE_ORDER_ID])]
+ApprovalId = Annotated[str, Path(pattern=id_pattern("apr"), examples=["apr_" + "a" * 32])]
 GrantToken = Annotated[
     str, Path(pattern=token_pattern(GRANT_TOKEN_BYTES), description="The download grant from the order view.")
 ]

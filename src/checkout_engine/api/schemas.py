@@ -146,11 +146,34 @@ class Checkout(Body):
     expected_total: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
 
 
-class RequestRefund(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": 1999, "reason": "damaged in transit"}]})
+class RefundLine(Body):
+    sku: Annotated[str, Field(pattern=f"^{SKU_PATTERN.pattern}$")]
+    quantity: Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY)]
 
-    amount: Annotated[StrictInt, Field(gt=0, le=10**12)]
+
+class RequestRefund(Body):
+    """By ``amount``, or by ``lines`` and/or ``shipping`` (their share of the order's frozen prices); not both."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"amount": 1999, "reason": "damaged in transit"},
+                {"lines": [{"sku": "SHIRT", "quantity": 1}], "shipping": True, "reason": "returned one shirt"},
+            ]
+        }
+    )
+
+    amount: Annotated[StrictInt, Field(gt=0, le=10**12)] | None = None
+    lines: Annotated[list[RefundLine], Field(min_length=1, max_length=100)] | None = None
+    shipping: StrictBool = False
     reason: Reason
+
+    @model_validator(mode="after")
+    def _amount_or_lines(self) -> RequestRefund:
+        by_line = self.lines is not None or self.shipping
+        if (self.amount is None) == (not by_line):
+            raise PydanticCustomError("refund_basis", "give either an amount, or lines and/or shipping")
+        return self
 
 
 class StartReconciliation(Body):

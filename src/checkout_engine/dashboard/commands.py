@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from checkout_engine.admin.roles import Principal
-from checkout_engine.api.routes.refunds_admin import refund_view
-from checkout_engine.audit import repository as audit
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.idempotency import single_phase
 from checkout_engine.idempotency.model import IdempotentRequest, check_key
 from checkout_engine.money import Money
-from checkout_engine.orders import service as orders
-from checkout_engine.refunds import service as refunds
+from checkout_engine.refunds import staff
+from checkout_engine.refunds.staff import RefundAsk
 from checkout_engine.settings import Settings
 
 
@@ -34,19 +32,7 @@ def request_refund(
     """Idempotent by the key the refund form carries: a double click or a resubmitted form refunds once."""
 
     def work(uow: UnitOfWork) -> tuple[int, dict[str, object]]:
-        order = orders.get_order(uow, order_id, for_update=True)
-        refunds.check_support_limit(uow, principal, order.id, amount, settings=settings)
-        refund = refunds.request_refund(uow, order, amount=amount, reason=reason, requested_by=principal.name)
-        audit.record(
-            uow.connection,
-            principal=principal,
-            action="refund.request",
-            target=("order", order.id),
-            reason=reason,
-            before=None,
-            after=refund_view(refund),
-        )
-        return 201, refund_view(refund)
+        return staff.refund_or_ask(uow, principal, order_id, RefundAsk(amount), reason=reason, settings=settings)
 
     request = IdempotentRequest(
         f"dashboard:{principal.name}",
@@ -58,6 +44,10 @@ def request_refund(
     lock_timeout = settings.key_lock()
     outcome = single_phase.run(engine, request, work, lock_timeout=lock_timeout)
     body = json.loads(outcome.raw)
+    if outcome.status == 202:
+        asked = body["approval_request"]
+        message = f"{body['needs_approval']['message']} Approval request {asked['id']} now waits for a second person."
+        return RefundAnswer(True, message, outcome.replayed)
     if outcome.status != 201:
         return RefundAnswer(False, str(body["error"]["message"]), outcome.replayed)
     refunded = Money(body["amount"], body["currency"])

@@ -106,6 +106,17 @@ def _request_shipment(conn: sa.Connection, order_id: str, lines: list[dict[str, 
     )
 
 
+def withdraw_shipment(conn: sa.Connection, order_id: str) -> bool:
+    """The order was cancelled before the warehouse shipped it: its request is withdrawn (False: none to withdraw)."""
+    withdrawn = conn.execute(
+        shipment_requests.update()
+        .where(shipment_requests.c.order_id == order_id, shipment_requests.c.status == "requested")
+        .values(status="cancelled")
+        .returning(shipment_requests.c.id)
+    )
+    return withdrawn.first() is not None
+
+
 def grants_for(conn: sa.Connection, order_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(entitlements).where(entitlements.c.order_id == order_id).order_by(entitlements.c.sku))
     return [

@@ -81,3 +81,29 @@ def settle_active(conn: sa.Connection, order_id: str, to: ReservationStatus) -> 
 def skus_sorted(lines: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     """Always lock rows in SKU order, so two multi-line checkouts can never wait on each other in a cycle."""
     return sorted(lines)
+
+
+def return_committed(conn: sa.Connection, order_id: str) -> list[Reservation]:
+    """Put the units a paid order took back on hand (it was cancelled before delivery), once: its committed
+    reservations become released."""
+    now = utcnow()
+    rows = conn.execute(
+        R.update()
+        .where(R.c.order_id == order_id, R.c.status == ReservationStatus.COMMITTED.value)
+        .values(status=ReservationStatus.RELEASED.value, settled_at=now)
+        .returning(R.c.id, R.c.sku, R.c.quantity, R.c.expires_at)
+    ).all()
+    returned = sorted(
+        (
+            Reservation(row.id, order_id, row.sku, row.quantity, ReservationStatus.RELEASED, row.expires_at)
+            for row in rows
+        ),
+        key=lambda reservation: (reservation.sku, reservation.id),
+    )
+    for reservation in returned:
+        conn.execute(
+            inventory.update()
+            .where(inventory.c.sku == reservation.sku)
+            .values(on_hand=inventory.c.on_hand + reservation.quantity, updated_at=now)
+        )
+    return returned

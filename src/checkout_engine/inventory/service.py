@@ -33,3 +33,8 @@ def release(uow: UnitOfWork, order_id: str) -> list[Reservation]:
 def commit(uow: UnitOfWork, order_id: str) -> list[Reservation]:
     """The order is paid: its held units leave stock for good. Safe to repeat; empty when nothing was held."""
     return repo.settle_active(uow.connection, order_id, ReservationStatus.COMMITTED)
+
+
+def restock(uow: UnitOfWork, order_id: str) -> list[Reservation]:
+    """A paid order cancelled before delivery: the units it took go back on hand. Safe to repeat."""
+    return repo.return_committed(uow.connection, order_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from checkout_engine.approvals import decisions as approvals
 from checkout_engine.checkout import completer
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.fulfillment import service as fulfillment
@@ -44,6 +45,7 @@ def sweeps(settings: Settings) -> tuple[Sweep, ...]:
         Sweep("capture_authorized", every, capture.enqueue_uncaptured),
         Sweep("complete_abandoned_checkouts", every, completer.enqueue_abandoned),
         Sweep("bury_exhausted_jobs", every, _bury_exhausted),
+        Sweep("expire_approval_requests", every, approvals.expire_due),
         Sweep("reap_idempotency_keys", timedelta(hours=1), completer.reap_keys),
         Sweep("reconcile", timedelta(seconds=settings.reconcile_interval_seconds), reconciliation.scheduled),
     )

@@ -14,6 +14,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
+from checkout_engine.approvals import repository as approvals
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs, orders
 from checkout_engine.orders.model import STUCK_IF_OLD
@@ -34,7 +35,12 @@ class DatabaseGauges(Collector):
         )
         review = GaugeMetricFamily("checkout_orders_needing_review", "Orders flagged for a person to look at.")
         backlog = GaugeMetricFamily("checkout_jobs", "Jobs by status.", labels=["status"])
-        cutoff = utcnow() - timedelta(seconds=self.settings.reconcile_pending_after_seconds)
+        approval = GaugeMetricFamily("checkout_approvals", "Approval requests by status.", labels=["status"])
+        waiting = GaugeMetricFamily(
+            "checkout_approvals_oldest_pending_seconds", "How long the oldest pending approval request has waited."
+        )
+        now = utcnow()
+        cutoff = now - timedelta(seconds=self.settings.reconcile_pending_after_seconds)
         with self.engine.connect() as conn:
             for state, count in conn.execute(sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state)):
                 by_state.add_metric([state], count)
@@ -47,9 +53,13 @@ class DatabaseGauges(Collector):
             review.add_metric([], conn.execute(sa.select(sa.func.count()).where(orders.c.needs_review)).scalar_one())
             for status, count in conn.execute(sa.select(jobs.c.status, sa.func.count()).group_by(jobs.c.status)):
                 backlog.add_metric([status], count)
+            for status, count in approvals.counts_by_status(conn, now=now).items():
+                approval.add_metric([status], count)
+            oldest = approvals.oldest_pending(conn, now=now)
+        waiting.add_metric([], (now - oldest).total_seconds() if oldest is not None else 0.0)
         for state in STUCK_STATES:
             stuck.add_metric([state], stale.get(state, 0))
-        yield from (by_state, stuck, review, backlog)
+        yield from (by_state, stuck, review, backlog, approval, waiting)
 
 
 def render(engine: Engine, settings: Settings) -> bytes:

@@ -89,6 +89,10 @@ RETURNED_MONEY = frozenset({S.REFUNDED, S.CANCELLED_WITH_REFUND})
 PAYABLE = _reaching(S.PAID)
 # No money reached the order: it can be cancelled (an authorization only held is voided).
 CANCELLABLE = _reaching(S.CANCELLED)
+# Paid and not delivered: a person may cancel it (with a second person's approval), giving the money back.
+CANCELLABLE_WITH_REFUND = frozenset({S.PAID, S.FULFILLMENT_PENDING})
+# A person may close it (with a second person's approval): nothing more is to happen to it.
+CLOSABLE = _reaching(S.CLOSED)
 # Unpaid and over: a payment arriving now is a late payment.
 ENDED_UNPAID = frozenset({S.EXPIRED, S.CANCELLED})
 # Waiting for the customer's payment: the order lapses when its stock hold runs out.

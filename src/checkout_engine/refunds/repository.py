@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,6 +33,9 @@ class Refund:
     provider_refund_id: str | None
     reason: str
     requested_by: str
+    lines: list[dict[str, Any]] | None = None  # by line: [{sku, quantity, amount}]
+    shipping_amount: int | None = None
+    approval_id: str | None = None
 
 
 def _refund(row: sa.RowMapping) -> Refund:
@@ -44,6 +49,9 @@ def _refund(row: sa.RowMapping) -> Refund:
         row["provider_refund_id"],
         row["reason"],
         row["requested_by"],
+        list(row["lines"]) if row["lines"] is not None else None,
+        row["shipping_amount"],
+        row["approval_id"],
     )
 
 
@@ -59,6 +67,9 @@ def insert(
     status: str = "requested",
     provider_refund_id: str | None = None,
     refund_id: str | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    shipping_amount: int | None = None,
+    approval_id: str | None = None,
 ) -> Refund:
     now = utcnow()
     refund_id = refund_id or new_id("rf")
@@ -74,6 +85,9 @@ def insert(
             provider_refund_id=provider_refund_id,
             reason=reason,
             requested_by=requested_by,
+            lines=lines,
+            shipping_amount=shipping_amount,
+            approval_id=approval_id,
             created_at=now,
             updated_at=now,
         ),
@@ -96,6 +110,19 @@ def by_provider_id(conn: sa.Connection, provider_refund_id: str) -> Refund | Non
 def for_order(conn: sa.Connection, order_id: str) -> list[Refund]:
     rows = conn.execute(sa.select(R).where(R.c.order_id == order_id).order_by(R.c.created_at, R.c.id)).mappings()
     return [_refund(row) for row in rows]
+
+
+def by_staff_since(conn: sa.Connection, name: str, currency: str, *, since: datetime) -> int:
+    """What ``name`` refunded on their own authority (no second person approved it) in ``currency`` since then,
+    counting every refund requested, pending or done."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(R.c.amount), 0)).where(
+        R.c.requested_by == name,
+        R.c.currency == currency,
+        R.c.approval_id.is_(None),
+        R.c.status.in_(OPEN_OR_DONE),
+        R.c.created_at >= since,
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def committed_amount(conn: sa.Connection, attempt_id: str) -> int:

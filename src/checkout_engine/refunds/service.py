@@ -10,13 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from checkout_engine.admin.roles import Principal, Role
 from checkout_engine.db.unit_of_work import UnitOfWork
-from checkout_engine.errors import Conflict, Forbidden, Invalid
+from checkout_engine.errors import Conflict, Invalid
 from checkout_engine.jobs import repository as jobs
 from checkout_engine.jobs.model import RetryLater
 from checkout_engine.jobs.worker import JobContext
-from checkout_engine.money import Money
 from checkout_engine.observability.metrics import REPEATED_OPERATIONS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import TRANSITIONS, Order, OrderState
@@ -31,7 +29,6 @@ from checkout_engine.payments.model import (
 from checkout_engine.payments.provider_keys import ProviderKeys
 from checkout_engine.refunds import repository as repo
 from checkout_engine.refunds.repository import Refund
-from checkout_engine.settings import Settings
 
 SUBMIT_REFUND = "submit_refund"
 REFUND = "refund"  # the operation our refund keys are kept under
@@ -44,27 +41,6 @@ class RefundExceedsCaptured(Invalid):
 
 class OrderNotRefundable(Conflict):
     code = "order_not_refundable"
-
-
-def check_support_limit(
-    uow: UnitOfWork, principal: Principal, order_id: str, amount: int, *, settings: Settings
-) -> None:
-    """Support may refund at most its limit in the order's currency per order, counting every refund requested,
-    pending or done; finance and admin any amount (up to what was captured, which ``request_refund`` checks for
-    everyone)."""
-    if principal.allows(Role.FINANCE):
-        return
-    order_refunds = repo.for_order(uow.connection, order_id)
-    already = sum(r.amount for r in order_refunds if r.status in repo.OPEN_OR_DONE)
-    currency = orders.get_order(uow, order_id).currency
-    limit = settings.support_limit_for(currency)
-    if already + amount > limit:
-        raise Forbidden(
-            f"Support may refund at most {Money(limit, currency)} per order; "
-            f"{Money(already, currency)} is already refunded or on its way. Ask finance for more.",
-            code="refund_limit_exceeded",
-            details={"limit": limit, "already_refunded": already},
-        )
 
 
 def duplicate_refund_id(attempt_id: str) -> str:
@@ -132,6 +108,9 @@ def request_refund(
     requested_by: str,
     attempt: PaymentAttempt | None = None,
     refund_id: str | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    shipping_amount: int | None = None,
+    approval_id: str | None = None,
 ) -> Refund:
     """Record a refund and queue its submission. Concurrent requests for one order queue on the order's row."""
     order = orders.get_order(uow, order.id, for_update=True)
@@ -153,6 +132,9 @@ def request_refund(
         reason=reason,
         requested_by=requested_by,
         refund_id=refund_id,
+        lines=lines,
+        shipping_amount=shipping_amount,
+        approval_id=approval_id,
     )
     jobs.enqueue(uow.connection, SUBMIT_REFUND, {"refund_id": refund.id}, dedupe_key=f"{SUBMIT_REFUND}:{refund.id}")
     return refund

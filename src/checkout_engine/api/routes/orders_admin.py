@@ -1,5 +1,6 @@
 """Admin order calls: the filtered list, everything about one order, and the order actions
-(``viewer`` reads; ``support`` retries fulfilment, resends receipts and marks or clears reviews; ``admin`` cancels).
+(``viewer`` reads; ``support`` retries fulfilment, resends receipts and marks or clears reviews; ``admin`` cancels an
+unpaid order, and asks for the state changes a second admin approves: cancelling a paid order, closing one).
 """
 
 from __future__ import annotations
@@ -7,14 +8,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
-from checkout_engine.admin import actions, queries
+from checkout_engine.admin import actions, queries, state_changes
 from checkout_engine.admin.actions import OrderActionResult
 from checkout_engine.api.answers import EVERY, PAGED, STAFF, WITH_BODY, errors, page
 from checkout_engine.api.deps import Admin, AppSettings, Support, Uow, Viewer
 from checkout_engine.api.params import OrderId
 from checkout_engine.api.schemas import Body, Email, Reason, Timestamp
 from checkout_engine.api.text_input import URL_TEXT_PATTERN
+from checkout_engine.approvals.model import ApprovalRequest
+from checkout_engine.approvals.views import approval_view
+from checkout_engine.clock import utcnow
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.errors import NotFound
 from checkout_engine.orders.model import OrderState
@@ -22,7 +27,15 @@ from checkout_engine.orders.model import OrderState
 router = APIRouter(prefix="/admin/v1", tags=["admin: orders"], responses=errors(*EVERY, *STAFF))
 NO_ORDER = {404: ["order_not_found"]}
 
-ACTIONS = ("retry_fulfillment", "resend_receipt", "mark_for_review", "clear_review", "cancel")
+ACTIONS = (
+    "retry_fulfillment",
+    "resend_receipt",
+    "mark_for_review",
+    "clear_review",
+    "cancel",
+    "cancel_with_refund",
+    "close",
+)
 Limit = Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)]
 # What encode_cursor writes: URL-safe base64 without padding (a well-formed one that is not ours is a 400).
 Cursor = Annotated[str | None, Query(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -98,21 +111,77 @@ def clear_review(order_id: OrderId, body: ActionRequest, principal: Support, uow
     return _answer(uow, "clear_review", actions.clear_review(uow, principal, order_id, reason=body.reason))
 
 
+def _asked(uow: UnitOfWork, request: ApprovalRequest) -> JSONResponse:
+    uow.commit()
+    return JSONResponse({"approval_request": approval_view(request, now=utcnow())}, status_code=202)
+
+
 @router.post(
     "/orders/{order_id}/actions/cancel",
+    responses={
+        202: {"description": "A paid order: the cancellation waits for a second admin's approval."},
+        **errors(
+            *WITH_BODY,
+            *STAFF,
+            404,
+            409,
+            502,
+            503,
+            codes={
+                **NO_ORDER,
+                409: [
+                    "order_not_cancellable",
+                    "capture_in_progress",
+                    "invalid_transition",
+                    "approval_already_pending",
+                ],
+            },
+        ),
+    },
+)
+def cancel(order_id: OrderId, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> Any:
+    """An unpaid order is cancelled now; a paid one not yet delivered is cancelled with a refund once a second
+    admin approves."""
+    result = state_changes.cancel(uow, principal, order_id, reason=body.reason, settings=settings)
+    if isinstance(result, ApprovalRequest):
+        return _asked(uow, result)
+    return _answer(uow, "cancel", result)
+
+
+@router.post(
+    "/orders/{order_id}/actions/cancel_with_refund",
+    status_code=202,
     responses=errors(
         *WITH_BODY,
         *STAFF,
         404,
         409,
-        502,
-        503,
-        codes={**NO_ORDER, 409: ["order_not_cancellable", "capture_in_progress", "invalid_transition"]},
+        codes={**NO_ORDER, 409: ["order_not_cancellable", "approval_already_pending"]},
     ),
 )
-def cancel(order_id: OrderId, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> dict[str, Any]:
-    result = actions.cancel(uow, principal, order_id, reason=body.reason, settings=settings)
-    return _answer(uow, "cancel", result)
+def cancel_with_refund(
+    order_id: OrderId, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings
+) -> JSONResponse:
+    """Always through a second admin: on approval the order is cancelled, its stock returned, its shipment request
+    withdrawn and what was captured refunded."""
+    request = state_changes.ask_cancel_with_refund(uow, principal, order_id, reason=body.reason, settings=settings)
+    return _asked(uow, request)
+
+
+@router.post(
+    "/orders/{order_id}/actions/close",
+    status_code=202,
+    responses=errors(
+        *WITH_BODY,
+        *STAFF,
+        404,
+        409,
+        codes={**NO_ORDER, 409: ["order_not_closable", "refund_in_progress", "approval_already_pending"]},
+    ),
+)
+def close(order_id: OrderId, body: ActionRequest, principal: Admin, uow: Uow, settings: AppSettings) -> JSONResponse:
+    """Always through a second admin: on approval the order is closed for good."""
+    return _asked(uow, state_changes.ask_close(uow, principal, order_id, reason=body.reason, settings=settings))
 
 
 # Declared after the actions above, so it only catches names none of them matched.

@@ -1,8 +1,7 @@
-"""`POST /admin/v1/orders/{id}/refunds`: an idempotent refund request (keys scoped to the API key), audited."""
+"""`POST /admin/v1/orders/{id}/refunds`: an idempotent refund request (keys scoped to the API key), by amount or by
+line, made at once within the caller's limits or stored as an approval request beyond them; audited."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -11,29 +10,14 @@ from checkout_engine.api.answers import REPLAYED, STAFF, WITH_BODY, errors
 from checkout_engine.api.deps import AppSettings, Support
 from checkout_engine.api.params import IdempotencyKey, OrderId
 from checkout_engine.api.schemas import RequestRefund
-from checkout_engine.audit import repository as audit
 from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.idempotency import single_phase
 from checkout_engine.idempotency.model import IdempotentRequest, check_key
-from checkout_engine.orders import service as orders
-from checkout_engine.refunds import service as refunds
-from checkout_engine.refunds.repository import Refund
+from checkout_engine.refunds import staff
+from checkout_engine.refunds.lines import LineAsk
+from checkout_engine.refunds.staff import RefundAsk
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: refunds"])
-
-
-def refund_view(refund: Refund) -> dict[str, Any]:
-    return {
-        "id": refund.id,
-        "object": "refund",
-        "order_id": refund.order_id,
-        "amount": refund.amount,
-        "currency": refund.currency,
-        "status": refund.status,
-        "provider_refund_id": refund.provider_refund_id,
-        "reason": refund.reason,
-        "requested_by": refund.requested_by,
-    }
 
 
 @router.post(
@@ -41,6 +25,10 @@ def refund_view(refund: Refund) -> dict[str, Any]:
     status_code=201,
     responses={
         201: {"description": "The refund, recorded; a worker asks the provider for it.", "headers": REPLAYED},
+        202: {
+            "description": "Beyond the caller's own limit: an approval request waits for a second person.",
+            "headers": REPLAYED,
+        },
         **errors(
             *WITH_BODY,
             *STAFF,
@@ -48,10 +36,18 @@ def refund_view(refund: Refund) -> dict[str, Any]:
             409,
             codes={
                 400: ["idempotency_key_required", "invalid_idempotency_key", "malformed_json"],
-                403: ["forbidden", "refund_limit_exceeded"],
+                403: ["forbidden"],
                 404: ["order_not_found"],
                 409: ["order_not_refundable", "idempotency_key_in_use"],
-                422: ["refund_exceeds_captured", "idempotency_key_reused", "validation_error"],
+                422: [
+                    "refund_exceeds_captured",
+                    "refund_exceeds_line",
+                    "refund_line_unknown",
+                    "shipping_already_refunded",
+                    "refund_amount_zero",
+                    "idempotency_key_reused",
+                    "validation_error",
+                ],
             },
         ),
     },
@@ -65,24 +61,18 @@ def create_refund(
     idempotency_key: IdempotencyKey,
 ) -> Response:
     key = check_key(idempotency_key)
+    lines = tuple(LineAsk(line.sku, line.quantity) for line in body.lines or ())
+    ask = RefundAsk(body.amount, lines, body.shipping)
 
-    def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        order = orders.get_order(uow, order_id, for_update=True)
-        refunds.check_support_limit(uow, principal, order.id, body.amount, settings=settings)
-        refund = refunds.request_refund(uow, order, amount=body.amount, reason=body.reason, requested_by=principal.name)
-        audit.record(
-            uow.connection,
-            principal=principal,
-            action="refund.request",
-            target=("order", order.id),
-            reason=body.reason,
-            before=None,
-            after=refund_view(refund),
-        )
-        return 201, refund_view(refund)
+    def work(uow: UnitOfWork) -> tuple[int, dict[str, object]]:
+        return staff.refund_or_ask(uow, principal, order_id, ask, reason=body.reason, settings=settings)
 
     request_ = IdempotentRequest(
-        f"admin:{principal.name}", key, "POST", f"/admin/v1/orders/{order_id}/refunds", body.model_dump()
+        f"admin:{principal.name}",
+        key,
+        "POST",
+        f"/admin/v1/orders/{order_id}/refunds",
+        body.model_dump(exclude_defaults=True),
     )
     outcome = single_phase.run(request.app.state.engine, request_, work, lock_timeout=settings.key_lock())
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}

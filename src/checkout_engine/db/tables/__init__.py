@@ -8,6 +8,7 @@ from checkout_engine.db.tables.after_payment import (
     shipment_requests,
     webhook_events,
 )
+from checkout_engine.db.tables.approvals import approval_requests
 from checkout_engine.db.tables.audit import audit_log
 from checkout_engine.db.tables.carts import cart_lines, carts, coupon_failures
 from checkout_engine.db.tables.catalog import (
@@ -31,6 +32,7 @@ from checkout_engine.db.tables.orders import order_events, orders, pricing_snaps
 
 __all__ = [
     "api_keys",
+    "approval_requests",
     "audit_log",
     "cart_lines",
     "carts",

@@ -40,6 +40,11 @@ refunds = sa.Table(
     sa.Column("provider_refund_id", sa.String(128), unique=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("requested_by", sa.String(128), nullable=False),
+    # A refund by line: [{sku, quantity, amount}] and the shipping given back, both their share of the snapshot.
+    sa.Column("lines", JSON),
+    sa.Column("shipping_amount", sa.BigInteger),
+    # Set when a second person approved it (it then does not count against the requester's own limits).
+    sa.Column("approval_id", sa.String(64)),
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
