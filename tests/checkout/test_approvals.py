@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from checkout_engine.admin import keys
 from checkout_engine.admin.roles import Role
 from checkout_engine.clock import utcnow
-from checkout_engine.db.tables import approval_requests, audit_log, inventory, refunds, shipment_requests
+from checkout_engine.db.tables import approval_requests, audit_log, inventory, receipts, refunds, shipment_requests
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 from support.http import assert_error
@@ -310,6 +310,7 @@ def test_refunds_by_line_give_back_each_lines_share_and_never_more(
     fulfilled: Callable[..., dict[str, Any]],
     shop: TestClient,
     engine: Engine,
+    wired: Pipeline,
     admin_headers: Headers,
 ) -> None:
     order = fulfilled({"SHIRT": 3, "BOOK": 1})
@@ -345,3 +346,18 @@ def test_refunds_by_line_give_back_each_lines_share_and_never_more(
     assert [refund["lines"] for refund in listed] == [one.json()["lines"], two.json()["lines"]]
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(shipment_requests)).scalar_one() == 1
+
+    def credit_notes() -> list[Any] | None:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(receipts.c.payload).where(receipts.c.purpose.like("credit_note:%")).order_by(receipts.c.id)
+            ).scalars()
+            found = [row for row in rows]
+        return found if len(found) == 2 else None
+
+    notes = wired.until(credit_notes, what="a credit note for each refund")
+    assert [(note["amount"], note["lines"]) for note in notes] == [
+        (one.json()["amount"], one.json()["lines"]),
+        (two.json()["amount"], two.json()["lines"]),
+    ]
+    assert notes[1]["shipping_amount"] == snapshot["shipping_total"]

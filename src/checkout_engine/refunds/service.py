@@ -27,6 +27,7 @@ from checkout_engine.payments.model import (
     RefundStatus,
 )
 from checkout_engine.payments.provider_keys import ProviderKeys
+from checkout_engine.receipts import service as receipts
 from checkout_engine.refunds import repository as repo
 from checkout_engine.refunds.repository import Refund
 
@@ -231,9 +232,26 @@ def _follow(uow: UnitOfWork, ours: Refund, provider_refund: ProviderRefund) -> N
     stays counted as ours, and a person must decide what to do for the customer."""
     status = STATUS[provider_refund.status]
     repo.update(uow.connection, ours, status=status, provider_refund_id=provider_refund.id)
+    if status == "succeeded" and ours.status not in ("failed", "canceled"):  # a decided refund never moves back
+        _credit_note(uow, ours)
     if status == "failed" and ours.status != "failed":
         order = orders.get_order(uow, ours.order_id)
         orders.flag_for_review(uow, order, reason=f"refund {ours.id} failed at the provider", actor="provider")
+
+
+def _credit_note(uow: UnitOfWork, refund: Refund) -> None:
+    """The customer's credit note for a confirmed refund, once per refund: what went back, by line when it was
+    asked for by line."""
+    order = orders.get_order(uow, refund.order_id)
+    payload = {
+        "order_id": refund.order_id,
+        "refund_id": refund.id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "lines": refund.lines,
+        "shipping_amount": refund.shipping_amount,
+    }
+    receipts.write(uow.connection, order, purpose=f"credit_note:{refund.id}", payload=payload)
 
 
 def sync_from_provider(
