@@ -64,20 +64,22 @@ def test_support_replays_a_failed_webhook_and_the_order_is_paid_and_fulfilled_on
     expect(page.locator("tbody tr")).to_contain_text("provider outage is over")
 
 
-def test_support_refunds_within_its_limit_is_refused_above_it_and_finance_may_go_beyond(
+def test_support_refunds_within_its_limit_asks_for_approval_above_it_and_finance_may_go_beyond(
     live: str, page: Page, new_page: Callable[[], Page], login: Login, fulfilled: Place, engine: Engine
 ) -> None:
     order_id = fulfilled()["order_id"]  # 28.75 EUR; support may refund 10.00 EUR per order here
     login(page, Role.SUPPORT)
     page.goto(f"{live}/ops/orders/{order_id}")
-    expect(page.locator("#actions")).to_contain_text("Your role may refund up to 10.00 EUR per order.")
+    expect(page.locator("#actions")).to_contain_text("Your role may refund up to 10.00 EUR per order;")
     start_refund(page, "6.00", "scratched on arrival")
     expect(page.get_by_role("status")).to_contain_text("of 6.00 EUR requested.")
     start_refund(page, "4.01", "goodwill on top")
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.get_by_role("status")).to_contain_text(
         "Support may refund at most 10.00 EUR per order; 6.00 EUR is already refunded or on its way. "
-        "Ask finance for more."
+        "Approval request apr_"
     )
+    expect(page.locator("#approvals tbody tr")).to_have_count(1)
+    expect(page.locator("#approvals tbody tr")).to_contain_text("4.01 EUR")
     assert refund_amounts(engine, order_id) == [600]
     expect(page.locator("#refunds tbody tr")).to_have_count(1)
     expect(page.locator("#audit")).to_contain_text("refund.request")

@@ -626,4 +626,13 @@ def stats(conn: sa.Connection, *, stuck_after: timedelta) -> dict[str, Any]:
         "jobs": _job_stats(conn, now=now),
         "mismatches": _mismatch_stats(conn),
         "last_reconciliation": _last_reconciliation(conn),
+        "approvals": _approval_stats(conn, now=now),
+    }
+
+
+def _approval_stats(conn: sa.Connection, *, now: datetime) -> dict[str, Any]:
+    oldest = approvals.oldest_pending(conn, now=now)
+    return {
+        "pending": approvals.counts_by_status(conn, now=now)["pending"],
+        "oldest_pending_age_seconds": (now - oldest).total_seconds() if oldest is not None else None,
     }

@@ -42,7 +42,16 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
-TEMPLATES.env.filters.update(money=money, when=when, pretty=pretty)
+def age(seconds: float) -> str:
+    """How long something has waited, to the minute: ``3 d 2 h``, ``2 h 5 min``, ``4 min``."""
+    minutes = int(seconds // 60)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+TEMPLATES.env.filters.update(money=money, when=when, pretty=pretty, age=age)
 
 
 def page(request: Request, name: str, staff: Staff | None, *, http_status: int = 200, **context: Any) -> Response:

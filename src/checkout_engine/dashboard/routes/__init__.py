@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from checkout_engine.dashboard.routes import operations, order_actions, orders, overview, reconciliation, session
+from checkout_engine.dashboard.routes import (
+    approvals,
+    operations,
+    order_actions,
+    orders,
+    overview,
+    reconciliation,
+    session,
+)
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
-for part in (session, overview, orders, order_actions, operations, reconciliation):
+for part in (session, overview, orders, order_actions, approvals, operations, reconciliation):
     router.include_router(part.router)

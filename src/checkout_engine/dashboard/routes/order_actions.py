@@ -1,6 +1,7 @@
 """The actions on one order, each with a required reason and shown only to roles allowed to use them: the safe
-ones (``support``), a refund (``support`` within its limit, ``finance`` any amount) and a cancellation (``admin``),
-the last two with a ticked confirmation. The order page also offers webhook replays and a reconciliation run; those
+ones (``support``), a refund (``support`` within its limit, beyond it as an approval request; ``finance`` any
+amount), a cancellation and closing (``admin``; of a paid order, as an approval request), the dangerous ones with a
+ticked confirmation. The order page also offers webhook replays and a reconciliation run; those
 post to the routes of their own pages."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
-from checkout_engine.admin import actions
+from checkout_engine.admin import actions, state_changes
 from checkout_engine.admin.actions import OrderActionResult
 from checkout_engine.admin.roles import Role
 from checkout_engine.api.deps import AppSettings
+from checkout_engine.approvals.model import ApprovalRequest
 from checkout_engine.dashboard import commands, forms
 from checkout_engine.dashboard.auth import FormStaff, Refusal, require
 from checkout_engine.dashboard.cookies import Notice
@@ -69,8 +71,24 @@ def cancel(
 
     def work(uow: UnitOfWork) -> str:
         forms.confirmed(confirm, "cancellation")
-        actions.cancel(uow, staff.principal, order_id, reason=forms.reason(reason), settings=settings)
+        done = state_changes.cancel(uow, staff.principal, order_id, reason=forms.reason(reason), settings=settings)
+        if isinstance(done, ApprovalRequest):
+            return f"A paid order is cancelled only with a second admin's approval: request {done.id} now waits."
         return "Order cancelled; its stock and coupon are released and any authorization is being voided."
+
+    return act(request, order_url(order_id), work)
+
+
+@router.post("/orders/{order_id}/close")
+def close(
+    request: Request, order_id: str, staff: FormStaff, settings: AppSettings, reason: Field = "", confirm: Field = ""
+) -> Response:
+    require(staff, Role.ADMIN)
+
+    def work(uow: UnitOfWork) -> str:
+        forms.confirmed(confirm, "closing")
+        asked = state_changes.ask_close(uow, staff.principal, order_id, reason=forms.reason(reason), settings=settings)
+        return f"Closing the order needs a second admin's approval: request {asked.id} now waits."
 
     return act(request, order_url(order_id), work)
 

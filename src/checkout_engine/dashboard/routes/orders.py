@@ -11,11 +11,12 @@ from fastapi import APIRouter, Request, Response
 
 from checkout_engine.admin import queries as admin_queries
 from checkout_engine.api.deps import AppSettings, Uow, provider
+from checkout_engine.clock import utcnow
 from checkout_engine.dashboard import queries
 from checkout_engine.dashboard.auth import PageStaff
 from checkout_engine.dashboard.render import page, redirect
 from checkout_engine.errors import CheckoutError, NotFound
-from checkout_engine.orders.model import OrderState
+from checkout_engine.orders.model import CANCELLABLE_WITH_REFUND, CLOSABLE, OrderState
 from checkout_engine.refunds.repository import OPEN_OR_DONE
 
 router = APIRouter()
@@ -112,4 +113,8 @@ def order_page(request: Request, order_id: str, staff: PageStaff, settings: AppS
         refund_room=_refund_room(detail),
         refund_key=secrets.token_urlsafe(16),  # one key per form shown: a resubmission refunds once
         support_limit=settings.support_limit_for(detail["order"]["currency"]),
+        support_daily_limit=settings.support_daily_limit_for(detail["order"]["currency"]),
+        paid_cancellable=detail["order"]["state"] in CANCELLABLE_WITH_REFUND,
+        closable=detail["order"]["state"] in CLOSABLE,
+        now=utcnow(),
     )
