@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checkout_engine.invariants import check_all
 from checkout_engine.invariants.history import kept_orders_fulfilled
-from checkout_engine.invariants.refunds import refunds_one_to_one
+from checkout_engine.invariants.refunds import refunds_one_to_one, refunds_within_their_lines
 from checkout_engine.invariants.work import webhook_events_settled, webhook_jobs_repaired
 from checkout_engine.invariants.world import (
     JobRow,
@@ -88,3 +88,29 @@ def test_an_event_left_unprocessed_is_a_violation_unless_it_waits_for_an_unpaid_
     stuck = WebhookRow(5, "evt_5", "charge.refunded", "held", ORDER)
     received = WebhookRow(6, "evt_6", "payment_intent.succeeded", "received", ORDER)
     assert [v.subject for v in webhook_events_settled(shop(webhook_events=(stuck, received)))] == ["evt_5", "evt_6"]
+
+
+def test_refunds_by_line_never_give_back_more_than_was_bought_nor_the_shipping_twice() -> None:
+    def refund(
+        refund_id: str,
+        *,
+        lines: tuple[tuple[str, int], ...],
+        shipping: bool = False,
+        status: str = "succeeded",
+        approval_id: str | None = None,
+    ) -> RefundRow:
+        return RefundRow(
+            refund_id, ORDER, "pat_1", 100, status, None, lines=lines, shipping=shipping, approval_id=approval_id
+        )
+
+    within = (refund("rf_1", lines=(("LAMP", 1),), shipping=True),)
+    assert refunds_within_their_lines(shop(refunds=within)) == []
+    beyond = (*within, refund("rf_2", lines=(("LAMP", 1),), shipping=True))
+    assert [v.detail for v in refunds_within_their_lines(shop(refunds=beyond))] == [
+        "2 LAMP refunded by line, 1 bought",
+        "shipping refunded 2 times",
+    ]
+    refused_again = (*within, refund("rf_2", lines=(("LAMP", 1),), shipping=True, status="failed"))
+    assert refunds_within_their_lines(shop(refunds=refused_again)) == []  # gave nothing back
+    twice = (refund("rf_1", lines=(), approval_id="apr_1"), refund("rf_2", lines=(), approval_id="apr_1"))
+    assert [v.subject for v in refunds_within_their_lines(shop(refunds=twice))] == ["apr_1"]

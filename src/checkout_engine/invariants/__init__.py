@@ -39,6 +39,7 @@ from checkout_engine.invariants.refunds import (
     refunds_match_provider,
     refunds_one_to_one,
     refunds_within_captured,
+    refunds_within_their_lines,
 )
 from checkout_engine.invariants.stock import stock_agrees
 from checkout_engine.invariants.work import jobs_settled, webhook_events_settled, webhook_jobs_repaired
@@ -66,6 +67,7 @@ ALWAYS: tuple[Check, ...] = (
     holds_belong_to_waiting_orders,
     coupons_within_limits,
     refunds_within_captured,
+    refunds_within_their_lines,
     refunds_one_to_one,
     succeeded_attempts_are_proven,
     money_in_is_proven,
@@ -100,6 +102,7 @@ DATABASE_CHECKS: tuple[Check, ...] = (
     holds_released_in_time,
     coupons_within_limits,
     refunds_within_captured,
+    refunds_within_their_lines,
     failed_refunds_reviewed,
     orders_priced_by_their_snapshot,
 )

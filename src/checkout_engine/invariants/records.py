@@ -107,6 +107,9 @@ def _refunds(conn: sa.Connection) -> tuple[RefundRow, ...]:
             r["provider_refund_id"],
             r["requested_by"],
             r["reason"],
+            tuple((line["sku"], int(line["quantity"])) for line in r["lines"] or ()),
+            r["shipping_amount"] is not None,
+            r["approval_id"],
         )
         for r in _rows(conn, sa.select(refunds))
     )

@@ -34,6 +34,42 @@ def refunds_within_captured(world: World) -> list[Violation]:
     return violations
 
 
+def refunds_within_their_lines(world: World) -> list[Violation]:
+    """Refunds by line give back no more units of a line than the order bought, the shipping at most once, and an
+    approval request is carried out by at most one refund."""
+    name = "refunds_within_their_lines"
+    bought: Counter[tuple[str, str]] = Counter()
+    for line in world.lines:
+        bought[line.order_id, line.sku] += line.quantity
+    given: Counter[tuple[str, str]] = Counter()
+    shipping: Counter[str] = Counter()
+    approvals: Counter[str] = Counter()
+    for record in world.refunds:
+        if record.approval_id is not None:
+            approvals[record.approval_id] += 1
+        if record.status not in ASKED_REFUNDS:
+            continue
+        for sku, quantity in record.lines:
+            given[record.order_id, sku] += quantity
+        shipping[record.order_id] += record.shipping
+    violations = [
+        Violation(name, order_id, f"{quantity} {sku} refunded by line, {bought[order_id, sku]} bought")
+        for (order_id, sku), quantity in given.items()
+        if quantity > bought[order_id, sku]
+    ]
+    violations += [
+        Violation(name, order_id, f"shipping refunded {count} times")
+        for order_id, count in shipping.items()
+        if count > 1
+    ]
+    violations += [
+        Violation(name, approval_id, f"carried out by {count} refunds")
+        for approval_id, count in approvals.items()
+        if count > 1
+    ]
+    return violations
+
+
 def refunds_one_to_one(world: World) -> list[Violation]:
     """Every refund at the provider names (in its metadata) exactly one of our refund records, and none of ours has
     two at the provider: asking again after a lost answer found the first one instead of refunding twice."""

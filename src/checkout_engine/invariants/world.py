@@ -58,6 +58,9 @@ class RefundRow:
     provider_refund_id: str | None
     requested_by: str = "support"  # "system" when the engine itself decided to give the money back
     reason: str = ""
+    lines: tuple[tuple[str, int], ...] = ()  # a refund by line: (sku, quantity) given back
+    shipping: bool = False  # the shipping was given back
+    approval_id: str | None = None  # the approval request that carried it out
 
 
 @dataclass(frozen=True, slots=True)
