@@ -111,6 +111,14 @@ def test_a_refund_beyond_supports_limit_waits_for_finance_and_is_made_once(
     with engine.connect() as conn:
         approved_refund = conn.execute(sa.select(refunds).where(refunds.c.approval_id == request["id"])).one()
     assert approved_refund.requested_by == "key:ana" and approved_refund.amount == 600
+    scraped = shop.get("/metrics").text
+    assert (
+        'checkout_approvals{status="approved"} 1.0' in scraped and 'checkout_approvals{status="pending"} 0.0' in scraped
+    )
+    assert shop.get("/admin/v1/stats", headers=fin).json()["approvals"] == {
+        "pending": 0,
+        "oldest_pending_age_seconds": None,
+    }
 
 
 def test_a_yen_refund_is_judged_against_the_yen_limit(
