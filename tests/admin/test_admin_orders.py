@@ -192,7 +192,7 @@ def test_the_order_detail_shows_everything_about_the_order_side_by_side(
     assert shipment["lines"] == [{"sku": "SHIRT", "quantity": 1}]
     [refunded] = detail["refunds"]
     assert (refunded["amount"], refunded["status"], refunded["reason"]) == (500, "succeeded", "scratched")
-    assert [r["purpose"] for r in detail["receipts"]] == ["order_paid"]
+    assert [r["purpose"] for r in detail["receipts"]] == ["order_paid", f"credit_note:{refunded['id']}"]
     [entry] = detail["audit_log"]
     assert (entry["action"], entry["actor"], entry["reason"]) == ("refund.request", "bootstrap-admin", "scratched")
 
