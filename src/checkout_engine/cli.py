@@ -122,12 +122,14 @@ def worker(
     """Run jobs and periodic sweeps until SIGTERM or Ctrl-C; a job in flight finishes first."""
     from checkout_engine.jobs.registry import HANDLERS, sweeps
     from checkout_engine.jobs.worker import JobContext, Worker
+    from checkout_engine.observability import tracing
     from checkout_engine.observability.logging import configure
     from checkout_engine.payments.factory import build_provider
 
     configure(json=True)
     settings = get_settings()
     _refuse_out_of_date(settings)
+    tracing.configure()  # when the OTEL_* variables ask for traces
     engine = make_engine(settings.database_url, pool_size=concurrency + 1)
     context = JobContext(engine, settings, provider_factory=lambda: build_provider(settings))
     stop = threading.Event()
@@ -149,6 +151,7 @@ def worker(
         for thread in threads:
             thread.join(timeout=0.5)
     engine.dispose()
+    tracing.shutdown()  # what the exporter still holds is sent
 
 
 @app.command("provider-sim")

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # Optional: what one support agent may refund in a day (the last 24 hours) in all, in the same notation; a
     # refund beyond it, like one beyond the per-order limit, waits for a second person.
     support_daily_refund_limit: int | str | None = None
+    # Outgoing webhooks may target private, loopback and link-local addresses (a shop's own network; tests).
+    outgoing_webhooks_allow_private: bool = False
+    # The first retry of a failed delivery waits about this long; each further one twice as long, up to six hours.
+    outgoing_webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     # How long an approval request waits for its second person before it expires.
     approval_ttl_seconds: int = Field(default=86_400, gt=0)
 

@@ -157,6 +157,7 @@ def test_every_page_reads_at_the_widths_staff_use(
         "/ops/orders",
         "/ops/approvals",
         "/ops/webhooks",
+        "/ops/outgoing-webhooks",
         "/ops/jobs",
         "/ops/reconciliation",
         "/ops/audit",

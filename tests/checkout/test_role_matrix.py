@@ -40,6 +40,15 @@ MATRIX: list[tuple[str, str, Role, dict[str, Any] | None]] = [
     ("POST", "/admin/v1/orders/{order}/actions/cancel_with_refund", A, REASON),
     ("POST", "/admin/v1/orders/{order}/actions/close", A, REASON),
     # Deciding is judged per request (by the action's role, never the requester); an unknown one is a 404 for all.
+    (
+        "PUT",
+        "/admin/v1/webhook-endpoints/matrix",
+        A,
+        {"url": "https://192.0.2.1/h", "events": ["order.paid"], **REASON},
+    ),
+    ("GET", "/admin/v1/webhook-endpoints", V, None),
+    ("GET", "/admin/v1/webhook-endpoints/matrix/deliveries", V, None),
+    ("POST", "/admin/v1/webhook-deliveries/999999/replay", S, REASON),
     ("GET", "/admin/v1/approvals", V, None),
     ("GET", f"/admin/v1/approvals/{NO_APPROVAL}", V, None),
     ("POST", f"/admin/v1/approvals/{NO_APPROVAL}/approve", V, REASON),
@@ -80,6 +89,8 @@ def test_every_admin_route_is_in_the_matrix(shop: TestClient) -> None:
             .replace("/SHIRT", "/{sku}")
             .replace("/MUG", "/{sku}")
             .replace("/MATRIX", "/{code}")
+            .replace("webhook-endpoints/matrix", "webhook-endpoints/{endpoint_id}")
+            .replace("999999/replay", "{delivery_id}/replay")
             .replace("/matrix", "/{code}")
             .replace("/AT", "/{country}")
             .replace(NO_APPROVAL, "{approval_id}"),

@@ -16,6 +16,8 @@ SCRAPE_TIME_GAUGES = {
     "checkout_jobs",
     "checkout_approvals",
     "checkout_approvals_oldest_pending_seconds",
+    "checkout_outgoing_webhooks_oldest_pending_seconds",
+    "checkout_webhook_endpoints_disabled",
 }
 
 

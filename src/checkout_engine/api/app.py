@@ -24,12 +24,15 @@ from checkout_engine.api.routes import (
     orders_admin,
     reconciliation_admin,
     refunds_admin,
+    webhook_endpoints_admin,
     webhooks,
 )
 from checkout_engine.api.text_input import UrlText
 from checkout_engine.db.engine import make_engine
+from checkout_engine.observability import tracing
 from checkout_engine.observability.access_log import AccessLog
 from checkout_engine.observability.request_id import RequestId
+from checkout_engine.observability.tracing import TraceRequests
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 
@@ -54,7 +57,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
     )
     app.add_middleware(UrlText)  # before routing: no handler sees a path or query that is not plain text
     app.add_middleware(AccessLog)  # inside RequestId: its line carries the request id
-    app.add_middleware(RequestId)  # outermost: every answer, even a refused one, carries its request id
+    app.add_middleware(RequestId)  # every answer, even a refused one, carries its request id
+    if tracing.configure():  # the OTEL_* variables ask for traces: a span per request, around everything
+        app.add_middleware(TraceRequests)
     routers = (
         health.router,
         metrics.router,
@@ -67,6 +72,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, provider: Pa
         reconciliation_admin.router,
         orders_admin.router,
         approvals_admin.router,
+        webhook_endpoints_admin.router,
         operations_admin.router,
     )
     for router in routers:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from checkout_engine.observability import tracing
 from checkout_engine.observability.metrics import DB_COMMITS, DB_STATEMENTS
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # writers queue behind each other instead of failing at once
@@ -47,6 +48,8 @@ def _count_round_trips(engine: Engine) -> None:
     @sa.event.listens_for(engine, "commit")
     def _commit(*_: Any) -> None:
         DB_COMMITS.inc()
+
+    tracing.trace_statements(engine)  # each listener returns at once while tracing is off
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -18,6 +18,8 @@ from checkout_engine.jobs.worker import JobContext
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import FULFILLABLE, KEEPS_MONEY, Order, OrderState
+from checkout_engine.outgoing import emit as outgoing
+from checkout_engine.outgoing.model import EventType
 from checkout_engine.refunds import service as refunds
 from checkout_engine.settings import Settings
 
@@ -72,7 +74,10 @@ def fulfill(context: JobContext, payload: dict[str, Any]) -> None:
             _grant(uow.connection, order_id, line["sku"], context.settings)
         physical = [{"sku": line["sku"], "quantity": line["quantity"]} for line in lines if line["kind"] == "physical"]
         if physical:
-            _request_shipment(uow.connection, order_id, physical, snapshot.payload.get("shipping_address") or {})
+            address = snapshot.payload.get("shipping_address") or {}
+            if _request_shipment(uow.connection, order_id, physical, address):
+                data = {"lines": physical, "shipping_address": address}
+                outgoing.emit(uow.connection, order, EventType.ORDER_FULFILLMENT_REQUESTED, data)
         orders.transition(uow, order, OrderState.FULFILLED, reason="fulfillment_done", actor="worker")
         # A part refunded while the goods were on their way is said again once they are delivered.
         refunds.settle_order(uow, order_id, provider_event_id=None)
@@ -97,13 +102,15 @@ def _grant(conn: sa.Connection, order_id: str, sku: str, settings: Settings) -> 
     )
 
 
-def _request_shipment(conn: sa.Connection, order_id: str, lines: list[dict[str, Any]], address: dict[str, Any]) -> None:
-    """The record a shop's warehouse or 3PL integration picks up; one per order."""
-    conn.execute(
+def _request_shipment(conn: sa.Connection, order_id: str, lines: list[dict[str, Any]], address: dict[str, Any]) -> bool:
+    """The record a shop's warehouse or 3PL integration picks up; one per order (False: it was written before)."""
+    made = conn.execute(
         dialect_insert(conn, shipment_requests)
         .values(order_id=order_id, lines=lines, address=address, status="requested", created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["order_id"])
+        .returning(shipment_requests.c.id)
     )
+    return made.first() is not None
 
 
 def withdraw_shipment(conn: sa.Connection, order_id: str) -> bool:

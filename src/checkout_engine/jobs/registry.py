@@ -11,6 +11,8 @@ from checkout_engine.fulfillment import service as fulfillment
 from checkout_engine.jobs import repository
 from checkout_engine.jobs.worker import Handler, JobContext, Sweep
 from checkout_engine.orders import expiry
+from checkout_engine.outgoing import delivery as outgoing
+from checkout_engine.outgoing.emit import DELIVER_WEBHOOK
 from checkout_engine.payments import capture
 from checkout_engine.receipts import service as receipts
 from checkout_engine.reconciliation import jobs as reconciliation
@@ -28,6 +30,7 @@ HANDLERS: dict[str, Handler] = {
     fulfillment.FULFILL_ORDER: fulfillment.fulfill,
     receipts.SEND_RECEIPT: receipts.send,
     reconciliation.RECONCILE: reconciliation.requested,
+    DELIVER_WEBHOOK: outgoing.deliver,
 }
 
 
@@ -46,6 +49,7 @@ def sweeps(settings: Settings) -> tuple[Sweep, ...]:
         Sweep("complete_abandoned_checkouts", every, completer.enqueue_abandoned),
         Sweep("bury_exhausted_jobs", every, _bury_exhausted),
         Sweep("expire_approval_requests", every, approvals.expire_due),
+        Sweep("retry_webhook_deliveries", every, outgoing.queue_due),
         Sweep("reap_idempotency_keys", timedelta(hours=1), completer.reap_keys),
         Sweep("reconcile", timedelta(seconds=settings.reconcile_interval_seconds), reconciliation.scheduled),
     )

@@ -14,6 +14,7 @@ from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs
 from checkout_engine.db.upsert import prebuilt
 from checkout_engine.jobs.model import Job, JobStatus
+from checkout_engine.observability import tracing
 
 DEFAULT_MAX_ATTEMPTS = 8
 # The partial unique index's predicate, as a literal: PostgreSQL can only match ON CONFLICT to a partial index
@@ -41,6 +42,9 @@ def enqueue(
     """Add a job in the caller's transaction. With a ``dedupe_key`` it is skipped (False) while an equal job is
     queued or running."""
     now = utcnow()
+    parent = tracing.traceparent()  # None while tracing is off
+    if parent is not None and tracing.TRACEPARENT not in payload:
+        payload = {**payload, tracing.TRACEPARENT: parent}  # the job continues the trace that queued it
     values = {
         "kind": kind,
         "payload": payload,

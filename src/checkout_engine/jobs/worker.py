@@ -23,6 +23,7 @@ from checkout_engine.db.unit_of_work import UnitOfWork
 from checkout_engine.db.upsert import dialect_insert
 from checkout_engine.jobs import repository
 from checkout_engine.jobs.model import Job, RetryPolicy
+from checkout_engine.observability import tracing
 from checkout_engine.payments.provider import PaymentProvider
 from checkout_engine.settings import Settings
 
@@ -136,8 +137,11 @@ class Worker:
 
     def _run(self, job: Job) -> None:
         self._heartbeat.running(job.id)
+        parent = job.payload.get(tracing.TRACEPARENT)
+        described: dict[str, Any] = {"job.kind": job.kind, "job.attempt": job.attempts}
         try:
-            self.handlers[job.kind](self.context, job.payload)
+            with tracing.continued(parent, f"job {job.kind}", **described):
+                self.handlers[job.kind](self.context, job.payload)
         except Exception as error:  # every failure is recorded on the job, none kills the worker
             detail = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"
             with UnitOfWork(self.context.engine) as uow:

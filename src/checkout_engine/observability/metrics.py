@@ -57,3 +57,8 @@ REPEATED_OPERATIONS = Counter(
 RESERVATION_EXPIRIES = Counter("checkout_reservation_expiries_total", "Unpaid orders expired and their stock released.")
 DB_STATEMENTS = Counter("checkout_db_statements_total", "SQL statements sent to the database by this engine.")
 DB_COMMITS = Counter("checkout_db_commits_total", "Database transactions committed by this engine.")
+OUTGOING_DELIVERIES = Counter(
+    "checkout_outgoing_webhook_deliveries",
+    "Attempts to deliver an event to a shop endpoint, by outcome (delivered, failed, dead).",
+    ["outcome"],
+)

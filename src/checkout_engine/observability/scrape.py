@@ -18,6 +18,7 @@ from checkout_engine.approvals import repository as approvals
 from checkout_engine.clock import utcnow
 from checkout_engine.db.tables import jobs, orders
 from checkout_engine.orders.model import STUCK_IF_OLD
+from checkout_engine.outgoing import endpoints as outgoing
 from checkout_engine.settings import Settings
 
 STUCK_STATES = sorted(state.value for state in STUCK_IF_OLD)
@@ -39,6 +40,13 @@ class DatabaseGauges(Collector):
         waiting = GaugeMetricFamily(
             "checkout_approvals_oldest_pending_seconds", "How long the oldest pending approval request has waited."
         )
+        undelivered = GaugeMetricFamily(
+            "checkout_outgoing_webhooks_oldest_pending_seconds",
+            "Age of the oldest event not yet delivered to an active shop endpoint.",
+        )
+        disabled = GaugeMetricFamily(
+            "checkout_webhook_endpoints_disabled", "Shop endpoints disabled after failing every delivery for a day."
+        )
         now = utcnow()
         cutoff = now - timedelta(seconds=self.settings.reconcile_pending_after_seconds)
         with self.engine.connect() as conn:
@@ -56,10 +64,13 @@ class DatabaseGauges(Collector):
             for status, count in approvals.counts_by_status(conn, now=now).items():
                 approval.add_metric([status], count)
             oldest = approvals.oldest_pending(conn, now=now)
+            undelivered_since, off = outgoing.health(conn)
+        undelivered.add_metric([], (now - undelivered_since).total_seconds() if undelivered_since else 0.0)
+        disabled.add_metric([], off)
         waiting.add_metric([], (now - oldest).total_seconds() if oldest is not None else 0.0)
         for state in STUCK_STATES:
             stuck.add_metric([state], stale.get(state, 0))
-        yield from (by_state, stuck, review, backlog, approval, waiting)
+        yield from (by_state, stuck, review, backlog, approval, waiting, undelivered, disabled)
 
 
 def render(engine: Engine, settings: Settings) -> bytes:

@@ -18,6 +18,7 @@ from checkout_engine.fulfillment.service import FULFILL_ORDER
 from checkout_engine.inventory import service as inventory
 from checkout_engine.inventory.model import InsufficientInventory
 from checkout_engine.jobs import repository as jobs
+from checkout_engine.observability import tracing
 from checkout_engine.orders import repository as orders_repo
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import HOLDS_COUPON, Order, OrderState
@@ -69,7 +70,10 @@ def after_paid(uow: UnitOfWork, order: Order, *, settings: Settings) -> Order:
         webhook_events.record_outcome(conn, event_row_id, status="received", reason="re-evaluated after paid")
         enqueue_processing(uow, stored)
     if _stock_for_paid(uow, order):
-        jobs.enqueue(conn, FULFILL_ORDER, {"order_id": order.id}, dedupe_key=f"{FULFILL_ORDER}:{order.id}")
+        payload: dict[str, str] = {"order_id": order.id}
+        if tracing.enabled() and (checkout_trace := orders_repo.trace_parent(conn, order.id)):
+            payload[tracing.TRACEPARENT] = checkout_trace  # fulfilment joins the trace of the checkout
+        jobs.enqueue(conn, FULFILL_ORDER, payload, dedupe_key=f"{FULFILL_ORDER}:{order.id}")
         return order
     order = orders.flag_for_review(uow, order, reason=OUT_OF_STOCK_REASON, actor="worker")
     attempt = paying_attempt(uow.connection, order.id)

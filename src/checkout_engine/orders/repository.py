@@ -16,6 +16,7 @@ from checkout_engine.db.tables import (
     orders,
     pricing_snapshots,
 )
+from checkout_engine.observability import tracing
 from checkout_engine.orders.model import EventKind, Order, OrderEvent, OrderState
 from checkout_engine.pricing.snapshot import PricingSnapshot
 
@@ -35,6 +36,7 @@ def insert_order(conn: sa.Connection, order: Order, *, token_hash: str, snapshot
             customer_id=order.customer_id,
             email=order.email,
             token_hash=token_hash,
+            trace_parent=tracing.traceparent(),  # the checkout's trace, which its fulfilment joins
             expires_at=order.expires_at,
             created_at=order.created_at,
             updated_at=order.updated_at,
@@ -137,6 +139,12 @@ def events_for(conn: sa.Connection, order_id: str) -> list[OrderEvent]:
         )
         for row in rows
     ]
+
+
+def trace_parent(conn: sa.Connection, order_id: str) -> str | None:
+    """The trace of the order's checkout (None when it was not traced)."""
+    found: str | None = conn.execute(sa.select(orders.c.trace_parent).where(orders.c.id == order_id)).scalar()
+    return found
 
 
 def snapshot_for(conn: sa.Connection, order_id: str) -> PricingSnapshot | None:

@@ -17,6 +17,8 @@ from checkout_engine.errors import NotFound
 from checkout_engine.ids import new_id
 from checkout_engine.orders import repository as repo
 from checkout_engine.orders.model import EventKind, Order, OrderState, TransitionConflict, check_transition
+from checkout_engine.outgoing import emit as outgoing
+from checkout_engine.outgoing.model import EventType
 from checkout_engine.pricing.snapshot import PricingSnapshot
 
 ORDER_TOKEN_BYTES = 32  # 256 bits: the customer's capability to see their order
@@ -95,6 +97,7 @@ def transition(
         actor=actor,
         provider_event_id=provider_event_id,
     )
+    outgoing.on_transition(uow.connection, updated)
     return updated
 
 
@@ -111,6 +114,8 @@ def flag_for_review(uow: UnitOfWork, order: Order, *, reason: str, actor: str) -
         actor=actor,
         provider_event_id=None,
     )
+    if not order.needs_review:
+        outgoing.emit(uow.connection, updated, EventType.ORDER_NEEDS_REVIEW)
     return updated
 
 

@@ -134,13 +134,22 @@ def committed_amount(conn: sa.Connection, attempt_id: str) -> int:
 
 def update(
     conn: sa.Connection, refund: Refund, *, status: str, provider_refund_id: str | None = None, error: str | None = None
-) -> None:
-    """Write the refund's status unless that would move a decided refund back (see ``MAY_FOLLOW``)."""
+) -> bool:
+    """Write the refund's status unless that would move a decided refund back (see ``MAY_FOLLOW``). True when this
+    call moved it to ``status`` (of two callers at once, one), False when it was there already or may not move."""
     values: dict[str, object] = {"status": status, "updated_at": utcnow(), "last_error": error}
     if provider_refund_id is not None:
         values["provider_refund_id"] = provider_refund_id
     behind = [before for before, nexts in MAY_FOLLOW.items() if status not in nexts]
-    conn.execute(R.update().where(R.c.id == refund.id, R.c.status.not_in(behind)).values(**values))
+    moved = conn.execute(
+        R.update()
+        .where(R.c.id == refund.id, R.c.status.not_in(behind), R.c.status != status)
+        .values(**values)
+        .returning(R.c.id)
+    ).first()
+    if moved is None:  # the same status again: its provider id and error are still refreshed
+        conn.execute(R.update().where(R.c.id == refund.id, R.c.status == status).values(**values))
+    return moved is not None
 
 
 def paid_with(conn: sa.Connection, order_id: str, *, providers: Collection[str]) -> str | None:

@@ -18,6 +18,8 @@ from checkout_engine.jobs.worker import JobContext
 from checkout_engine.observability.metrics import REPEATED_OPERATIONS
 from checkout_engine.orders import service as orders
 from checkout_engine.orders.model import TRANSITIONS, Order, OrderState
+from checkout_engine.outgoing import emit as outgoing
+from checkout_engine.outgoing.model import EventType
 from checkout_engine.payments import attempts
 from checkout_engine.payments.attempts import PaymentAttempt
 from checkout_engine.payments.model import (
@@ -198,9 +200,13 @@ def submit(context: JobContext, payload: dict[str, Any]) -> None:
         if error.replayed:  # an earlier call's refusal, about the payment as it was: asked again, looking first
             raise RetryLater(f"an earlier refusal was replayed ({error.message}); refunding under a new key") from error
         with UnitOfWork(context.engine) as uow:
-            repo.update(uow.connection, refund, status="failed", error=error.message)
+            moved = repo.update(uow.connection, refund, status="failed", error=error.message)
             order = orders.get_order(uow, refund.order_id)
-            orders.flag_for_review(uow, order, reason=f"refund {refund.id} refused: {error.message}", actor="worker")
+            order = orders.flag_for_review(
+                uow, order, reason=f"refund {refund.id} refused: {error.message}", actor="worker"
+            )
+            if moved:
+                _tell(uow, refund.id, "failed")
             uow.commit()
         return
     except ProviderUnavailable as error:
@@ -223,20 +229,44 @@ def _find_at_provider(context: JobContext, refund: Refund, payment_id: str) -> P
 def apply_provider_refund(
     uow: UnitOfWork, refund: Refund, provider_refund: ProviderRefund, *, provider_event_id: str | None
 ) -> None:
-    _follow(uow, refund, provider_refund)
+    reached = _follow(uow, refund, provider_refund)
     settle_order(uow, refund.order_id, provider_event_id=provider_event_id)
+    if reached is not None:
+        _tell(uow, refund.id, reached)
 
 
-def _follow(uow: UnitOfWork, ours: Refund, provider_refund: ProviderRefund) -> None:
+def _follow(uow: UnitOfWork, ours: Refund, provider_refund: ProviderRefund) -> str | None:
     """Our record takes the provider's status. A refund that failed there gave the customer nothing: the money
-    stays counted as ours, and a person must decide what to do for the customer."""
+    stays counted as ours, and a person must decide what to do for the customer. Gives the status the refund has
+    just reached, when it is one the shop's systems hear of (succeeded, failed)."""
     status = STATUS[provider_refund.status]
-    repo.update(uow.connection, ours, status=status, provider_refund_id=provider_refund.id)
-    if status == "succeeded" and ours.status not in ("failed", "canceled"):  # a decided refund never moves back
+    moved = repo.update(uow.connection, ours, status=status, provider_refund_id=provider_refund.id)
+    if status == "succeeded" and moved:
         _credit_note(uow, ours)
-    if status == "failed" and ours.status != "failed":
+    if status == "failed" and moved:
         order = orders.get_order(uow, ours.order_id)
         orders.flag_for_review(uow, order, reason=f"refund {ours.id} failed at the provider", actor="provider")
+    return status if moved and status in ("succeeded", "failed") else None
+
+
+def _tell(uow: UnitOfWork, refund_id: str, status: str) -> None:
+    """``order.refunded`` or ``refund.failed`` for the shop's systems, with the order as the refund left it."""
+    refund = repo.get(uow.connection, refund_id)
+    assert refund is not None
+    order = orders.get_order(uow, refund.order_id)
+    event_type = EventType.ORDER_REFUNDED if status == "succeeded" else EventType.REFUND_FAILED
+    data = {
+        "refund": {
+            "id": refund.id,
+            "amount": refund.amount,
+            "currency": refund.currency,
+            "status": refund.status,
+            "reason": refund.reason,
+            "lines": refund.lines,
+            "shipping_amount": refund.shipping_amount,
+        }
+    }
+    outgoing.emit(uow.connection, order, event_type, data)
 
 
 def _credit_note(uow: UnitOfWork, refund: Refund) -> None:
@@ -258,12 +288,13 @@ def sync_from_provider(
     uow: UnitOfWork, attempt: PaymentAttempt, provider_refunds: list[ProviderRefund], *, provider_event_id: str | None
 ) -> None:
     """Bring our records in line with every refund the provider holds for the attempt, ours or not."""
+    told: list[tuple[str, str]] = []
     for provider_refund in provider_refunds:
         ours = repo.by_provider_id(uow.connection, provider_refund.id)
         if ours is None and provider_refund.metadata.get("refund_id"):
             ours = repo.get(uow.connection, provider_refund.metadata["refund_id"])
         if ours is None:  # made at the provider directly (its dashboard): record it, it is money out all the same
-            repo.insert(
+            made = repo.insert(
                 uow.connection,
                 order_id=attempt.order_id,
                 attempt_id=attempt.id,
@@ -274,9 +305,13 @@ def sync_from_provider(
                 reason="made at the provider",
                 requested_by="provider",
             )
-        else:
-            _follow(uow, ours, provider_refund)
+            if made.status in ("succeeded", "failed"):
+                told.append((made.id, made.status))
+        elif (reached := _follow(uow, ours, provider_refund)) is not None:
+            told.append((ours.id, reached))
     settle_order(uow, attempt.order_id, provider_event_id=provider_event_id)
+    for refund_id, status in told:
+        _tell(uow, refund_id, status)
 
 
 def settle_order(uow: UnitOfWork, order_id: str, *, provider_event_id: str | None) -> None:

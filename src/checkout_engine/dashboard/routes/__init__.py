@@ -9,11 +9,12 @@ from checkout_engine.dashboard.routes import (
     operations,
     order_actions,
     orders,
+    outgoing,
     overview,
     reconciliation,
     session,
 )
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
-for part in (session, overview, orders, order_actions, approvals, operations, reconciliation):
+for part in (session, overview, orders, order_actions, approvals, operations, outgoing, reconciliation):
     router.include_router(part.router)

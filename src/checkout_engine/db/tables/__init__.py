@@ -29,6 +29,12 @@ from checkout_engine.db.tables.checkout import (
 from checkout_engine.db.tables.jobs import jobs, sweeps
 from checkout_engine.db.tables.metadata import metadata
 from checkout_engine.db.tables.orders import order_events, orders, pricing_snapshots
+from checkout_engine.db.tables.outgoing import (
+    outgoing_events,
+    webhook_deliveries,
+    webhook_delivery_attempts,
+    webhook_endpoints,
+)
 
 __all__ = [
     "api_keys",
@@ -47,6 +53,7 @@ __all__ = [
     "metadata",
     "order_events",
     "orders",
+    "outgoing_events",
     "payment_attempts",
     "pricing_snapshots",
     "product_prices",
@@ -61,5 +68,8 @@ __all__ = [
     "staff_users",
     "sweeps",
     "tax_rates",
+    "webhook_deliveries",
+    "webhook_delivery_attempts",
+    "webhook_endpoints",
     "webhook_events",
 ]

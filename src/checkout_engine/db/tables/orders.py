@@ -20,6 +20,7 @@ orders = sa.Table(
     sa.Column("customer_id", sa.String(128)),
     sa.Column("email", sa.String(320)),
     sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("trace_parent", sa.String(64)),  # the checkout's W3C trace context, when traces are kept
     # Until when an unpaid order holds its stock; the expiry sweep stops its payment and releases it after that.
     sa.Column("expires_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),

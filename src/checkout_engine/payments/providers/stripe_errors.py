@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import stripe
+from opentelemetry.trace import SpanKind
 
+from checkout_engine.observability import tracing
 from checkout_engine.observability.metrics import PROVIDER_ERRORS, PROVIDER_SECONDS
 from checkout_engine.payments.model import (
     PaymentDeclined,
@@ -26,13 +28,17 @@ def translated_errors(operation: str) -> Iterator[None]:
     """Stripe's exceptions become ours, so nothing above this module knows which provider it talks to; every call
     is timed and every failure counted by its kind."""
     started = time.perf_counter()
-    try:
-        yield
-    except stripe.StripeError as error:
-        PROVIDER_ERRORS.labels(operation=operation, kind=_error_kind(error)).inc()
-        raise _translated(error) from error
-    finally:
-        PROVIDER_SECONDS.labels(operation=operation).observe(time.perf_counter() - started)
+    with tracing.span(f"provider {operation}", kind=SpanKind.CLIENT, **{"provider.name": "stripe"}) as current:
+        try:
+            yield
+        except stripe.StripeError as error:
+            kind = _error_kind(error)
+            PROVIDER_ERRORS.labels(operation=operation, kind=kind).inc()
+            if current is not None:
+                current.set_attribute("error.type", kind)
+            raise _translated(error) from error
+        finally:
+            PROVIDER_SECONDS.labels(operation=operation).observe(time.perf_counter() - started)
 
 
 def _error_kind(error: stripe.StripeError) -> str:
