@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from checkout_engine.approvals.model import ApprovalRequest
+from checkout_engine.approvals.model import MAY_APPROVE, ApprovalRequest
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -24,6 +24,7 @@ def approval_view(request: ApprovalRequest, *, now: datetime) -> dict[str, Any]:
         "reason": request.reason,
         "requested_by": request.requested_by,
         "requested_role": request.requested_role,
+        "approver_role": MAY_APPROVE[request.action].label,  # the least role that may decide it
         "status": request.status_at(now).value,
         "created_at": _iso(request.created_at),
         "expires_at": _iso(request.expires_at),
