@@ -308,6 +308,35 @@ def test_an_operator_cancelling_while_the_customer_pays_leaves_the_money_where_t
         state.teardown()
 
 
+def test_a_paid_order_held_for_review_and_cancelled_by_two_admins_returns_the_money_and_the_stock(
+    state: CheckoutModel,
+) -> None:
+    """The model's find on the day approvals came: an admin cancelling a paid order (held for review, so not yet
+    delivered) is asked for a second admin's approval; approved, the order is cancelled with a refund of all it took
+    and its stock returned (``provider_money_matches_orders``, ``paid_orders_keep_their_price``, ``stock_agrees``)."""
+    try:
+        carts_0 = state.first_customer_checks_out(
+            items={"SHIRT": 2}, coupon=None, how="once", total=None, pays_with=None
+        )
+        state.the_shop_captures(method="automatic")
+        state.operator_reviews(action="mark_for_review", cart=carts_0)
+        state.customer_pays(cart=carts_0, method="pm_card_visa", tabs="latest")
+        state.everything_due_happens()
+        state.money_invariants_hold()
+        state.operator_cancels(cart=carts_0)
+        state.money_invariants_hold()
+        state.second_admin_decides(decision="approve")
+        state.money_invariants_hold()
+        state.everything_due_happens()
+        state.money_invariants_hold()
+        assert carts_0.order is not None
+        detail = state.world.client.get(f"/admin/v1/orders/{carts_0.order.id}", headers=state.world.admin).json()
+        assert detail["order"]["state"] == "cancelled_with_refund"
+        assert [(r["amount"], r["status"]) for r in detail["refunds"]] == [(detail["order"]["total"], "succeeded")]
+    finally:
+        state.teardown()
+
+
 def test_a_checkout_retried_after_a_crash_and_a_lapsed_hold_gets_the_intent_made_before(state: CheckoutModel) -> None:
     """Incident 0011: the process dies with the provider call in flight (the intent exists, it is not recorded);
     the hold and the dead request's lock both run out before the expiry sweep comes; the customer retries with

@@ -84,7 +84,7 @@ def deliver(context: JobContext, payload: dict[str, Any]) -> None:
             error = f"answered {code}"
     except TargetRefused as refused:
         error = refused.message
-    except httpx.HTTPError as failure:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as failure:  # the attempt failed, not the job
         error = f"{type(failure).__name__}: {failure}"[:MAX_ERROR_LENGTH]
     latency_ms = int((time.monotonic() - started) * 1000)
     with UnitOfWork(context.engine) as uow:
