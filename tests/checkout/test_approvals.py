@@ -367,3 +367,21 @@ def test_refunds_by_line_give_back_each_lines_share_and_never_more(
     for made in (one.json(), two.json()):
         assert (notes[made["id"]]["amount"], notes[made["id"]]["lines"]) == (made["amount"], made["lines"])
     assert notes[two.json()["id"]]["shipping_amount"] == snapshot["shipping_total"]
+
+
+def test_a_refund_that_could_never_be_made_is_refused_at_once_not_asked_for(
+    fulfilled: Callable[..., dict[str, Any]],
+    shop: TestClient,
+    engine: Engine,
+    settings: Settings,
+    staff: Callable[[str, Role], Headers],
+) -> None:
+    settings.support_refund_limit = 100
+    ana = staff("ana", Role.SUPPORT)
+    order = fulfilled()
+    error = assert_error(
+        ask_refund(shop, ana, order["order_id"], "n1", amount=order["total"] + 1), 422, "refund_exceeds_captured"
+    )
+    assert error["details"]["refundable"] == order["total"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(approval_requests)).scalar_one() == 0

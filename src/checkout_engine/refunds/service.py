@@ -102,6 +102,21 @@ def refundable(uow: UnitOfWork, attempt: PaymentAttempt) -> int:
     return attempt.amount_received - repo.committed_amount(uow.connection, attempt.id)
 
 
+def check_room(uow: UnitOfWork, order: Order, amount: int, *, attempt: PaymentAttempt | None = None) -> PaymentAttempt:
+    """The payment ``amount`` would go back against (the order's own, unless ``attempt`` is named), or why it cannot:
+    nothing captured, or more than is left of what was."""
+    attempt = attempt or paying_attempt(uow.connection, order.id)
+    if attempt is None or attempt.amount_received == 0:
+        raise OrderNotRefundable("This order has no captured payment to refund.", details={"state": order.state})
+    left = refundable(uow, attempt)
+    if amount <= 0 or amount > left:
+        raise RefundExceedsCaptured(
+            f"At most {left} can still be refunded on this order.",
+            details={"requested": amount, "refundable": left, "captured": attempt.amount_received},
+        )
+    return attempt
+
+
 def request_refund(
     uow: UnitOfWork,
     order: Order,
@@ -117,15 +132,7 @@ def request_refund(
 ) -> Refund:
     """Record a refund and queue its submission. Concurrent requests for one order queue on the order's row."""
     order = orders.get_order(uow, order.id, for_update=True)
-    attempt = attempt or paying_attempt(uow.connection, order.id)
-    if attempt is None or attempt.amount_received == 0:
-        raise OrderNotRefundable("This order has no captured payment to refund.", details={"state": order.state})
-    left = refundable(uow, attempt)
-    if amount <= 0 or amount > left:
-        raise RefundExceedsCaptured(
-            f"At most {left} can still be refunded on this order.",
-            details={"requested": amount, "refundable": left, "captured": attempt.amount_received},
-        )
+    attempt = check_room(uow, order, amount, attempt=attempt)
     refund = repo.insert(
         uow.connection,
         order_id=order.id,

@@ -24,7 +24,7 @@ from checkout_engine.refunds import lines as by_line
 from checkout_engine.refunds import repository as repo
 from checkout_engine.refunds.lines import LineAsk, LineRefund, RefundedBefore
 from checkout_engine.refunds.repository import Refund
-from checkout_engine.refunds.service import request_refund
+from checkout_engine.refunds.service import check_room, request_refund
 from checkout_engine.settings import Settings
 
 DAY = timedelta(days=1)
@@ -166,6 +166,7 @@ def refund_or_ask(
     """201 and the refund, or 202 and the approval request it needs."""
     order = orders.get_order(uow, order_id, for_update=True)
     priced = price(uow, order, ask)
+    check_room(uow, order, priced.amount)  # a refund that could never be made is refused now, not on approval
     why = beyond_limits(uow, principal, order, priced.amount, settings=settings)
     if why is None:
         return 201, refund_view(carry_out(uow, principal, order, priced, reason=reason))
