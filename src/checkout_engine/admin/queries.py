@@ -89,7 +89,7 @@ def _row_id_key(kind: str, cursor: str) -> int:
     return key[0]
 
 
-def created_key(kind: str, cursor: str) -> tuple[datetime, str]:
+def _created_key(kind: str, cursor: str) -> tuple[datetime, str]:
     """The (created_at, id) key of a list sorted newest first by creation time, ids breaking ties."""
     key = decode_cursor(kind, cursor)
     if len(key) != 2 or not all(isinstance(part, str) for part in key):
@@ -103,7 +103,7 @@ def created_key(kind: str, cursor: str) -> tuple[datetime, str]:
     return created_at, key[1]
 
 
-def page_of(
+def _page(
     rows: Sequence[sa.RowMapping],
     limit: int,
     view: Callable[[sa.RowMapping], dict[str, Any]],
@@ -115,7 +115,7 @@ def page_of(
     return {"data": [view(row) for row in shown], "next_cursor": cursor_of(shown[-1]) if more and shown else None}
 
 
-def _id_page(
+def id_page(
     conn: sa.Connection,
     query: sa.Select[Any],
     table: sa.Table,
@@ -129,7 +129,28 @@ def _id_page(
     if cursor is not None:
         query = query.where(table.c.id < _row_id_key(kind, cursor))
     rows = conn.execute(query.order_by(table.c.id.desc()).limit(limit + 1)).mappings().all()
-    return page_of(rows, limit, view, lambda row: encode_cursor(kind, [row["id"]]))
+    return _page(rows, limit, view, lambda row: encode_cursor(kind, [row["id"]]))
+
+
+def created_page(
+    conn: sa.Connection,
+    query: sa.Select[Any],
+    table: sa.Table,
+    *,
+    kind: str,
+    limit: int,
+    cursor: str | None,
+    view: Callable[[sa.RowMapping], dict[str, Any]],
+) -> Page:
+    """Newest first by (created_at, id), for tables whose ids are random: the timestamp orders, the id breaks ties."""
+    if cursor is not None:
+        created_at, last_id = _created_key(kind, cursor)
+        query = query.where(
+            sa.or_(table.c.created_at < created_at, sa.and_(table.c.created_at == created_at, table.c.id < last_id))
+        )
+    query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit + 1)
+    rows = conn.execute(query).mappings().all()
+    return _page(rows, limit, view, lambda row: encode_cursor(kind, [row["created_at"].isoformat(), row["id"]]))
 
 
 # -- Views ----------------------------------------------------------------------------------------------------
@@ -385,18 +406,8 @@ class OrderFilters:
 def list_orders(conn: sa.Connection, filters: OrderFilters, *, limit: int, cursor: str | None) -> Page:
     """Newest first by (created_at, id): ids are random, so the timestamp orders and the id breaks ties."""
     query = sa.select(orders).where(*filters.conditions())
-    if cursor is not None:
-        created_at, order_id = created_key("orders", cursor)
-        query = query.where(
-            sa.or_(orders.c.created_at < created_at, sa.and_(orders.c.created_at == created_at, orders.c.id < order_id))
-        )
-    query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
-    rows = conn.execute(query).mappings().all()
-    return page_of(
-        rows,
-        limit,
-        lambda row: order_view(_order_of(row)),
-        lambda row: encode_cursor("orders", [row["created_at"].isoformat(), row["id"]]),
+    return created_page(
+        conn, query, orders, kind="orders", limit=limit, cursor=cursor, view=lambda row: order_view(_order_of(row))
     )
 
 
@@ -530,7 +541,7 @@ def list_webhook_events(
         query = query.where(W.c.status == status)
     if order_id is not None:
         query = query.where(webhook_events_of_order(conn, order_id))
-    return _id_page(conn, query, W, kind="webhook_events", limit=limit, cursor=cursor, view=webhook_event_view)
+    return id_page(conn, query, W, kind="webhook_events", limit=limit, cursor=cursor, view=webhook_event_view)
 
 
 def _job_status_condition(status: str) -> sa.ColumnElement[bool]:
@@ -545,7 +556,7 @@ def list_jobs(conn: sa.Connection, *, status: str | None, limit: int, cursor: st
     query = sa.select(jobs)
     if status is not None:
         query = query.where(_job_status_condition(status))
-    return _id_page(conn, query, jobs, kind="jobs", limit=limit, cursor=cursor, view=job_view)
+    return id_page(conn, query, jobs, kind="jobs", limit=limit, cursor=cursor, view=job_view)
 
 
 def list_audit_log(
@@ -561,7 +572,7 @@ def list_audit_log(
     for column, value in (("target_type", target_type), ("target_id", target_id), ("action", action)):
         if value is not None:
             query = query.where(audit_log.c[column] == value)
-    return _id_page(conn, query, audit_log, kind="audit_log", limit=limit, cursor=cursor, view=audit_view)
+    return id_page(conn, query, audit_log, kind="audit_log", limit=limit, cursor=cursor, view=audit_view)
 
 
 # -- Stats ----------------------------------------------------------------------------------------------------

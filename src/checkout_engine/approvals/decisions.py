@@ -45,7 +45,7 @@ SYSTEM = Principal("system", Role.ADMIN)
 EXPIRY_BATCH = 500
 
 
-def _pending(uow: UnitOfWork, approval_id: str) -> ApprovalRequest:
+def _locked(uow: UnitOfWork, approval_id: str) -> ApprovalRequest:
     request = repo.get(uow.connection, approval_id, for_update=True)
     if request is None:
         raise ApprovalNotFound("No such approval request.", details={"id": approval_id})
@@ -102,7 +102,7 @@ def _close(
 def approve(
     uow: UnitOfWork, principal: Principal, approval_id: str, *, reason: str, settings: Settings
 ) -> ApprovalRequest:
-    request = _pending(uow, approval_id)
+    request = _locked(uow, approval_id)
     check_may_decide(principal, request)
     _still_pending(request)
     try:
@@ -118,7 +118,7 @@ def approve(
 
 
 def reject(uow: UnitOfWork, principal: Principal, approval_id: str, *, reason: str) -> ApprovalRequest:
-    request = _pending(uow, approval_id)
+    request = _locked(uow, approval_id)
     check_may_decide(principal, request)
     _still_pending(request)
     return _close(uow, principal, request, ApprovalStatus.REJECTED, reason=reason)
@@ -126,7 +126,7 @@ def reject(uow: UnitOfWork, principal: Principal, approval_id: str, *, reason: s
 
 def cancel(uow: UnitOfWork, principal: Principal, approval_id: str, *, reason: str) -> ApprovalRequest:
     """The requester withdraws the request."""
-    request = _pending(uow, approval_id)
+    request = _locked(uow, approval_id)
     if principal.name != request.requested_by:
         raise NotTheRequester(
             "Only the person who made a request may cancel it; reject it instead.",

@@ -84,13 +84,18 @@ def get(conn: sa.Connection, approval_id: str, *, for_update: bool = False) -> A
     return as_request(row) if row else None
 
 
+def waiting(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending and still in time: what a second person may decide now."""
+    return sa.and_(A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at > now)
+
+
+def lapsed(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending past its time: expired, whether or not the sweep has closed it yet."""
+    return sa.and_(A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at <= now)
+
+
 def pending_for(conn: sa.Connection, order_id: str, action: Action, *, now: datetime) -> ApprovalRequest | None:
-    query = sa.select(A).where(
-        A.c.order_id == order_id,
-        A.c.action == action.value,
-        A.c.status == ApprovalStatus.PENDING.value,
-        A.c.expires_at > now,
-    )
+    query = sa.select(A).where(A.c.order_id == order_id, A.c.action == action.value, waiting(now))
     row = conn.execute(query).mappings().first()
     return as_request(row) if row else None
 
@@ -100,13 +105,13 @@ def decide(
     request: ApprovalRequest,
     *,
     status: ApprovalStatus,
-    by: tuple[str, str] | None,
-    reason: str | None,
+    by: tuple[str, str],
+    reason: str,
     now: datetime,
     outcome: dict[str, Any] | None = None,
 ) -> ApprovalRequest | None:
     """Close a pending request; None when it was no longer pending (someone else decided first)."""
-    decided_by, decided_role = by if by is not None else (None, None)
+    decided_by, decided_role = by
     row = (
         conn.execute(
             A.update()
@@ -129,13 +134,7 @@ def decide(
 
 def expire_due(conn: sa.Connection, *, now: datetime, limit: int) -> list[ApprovalRequest]:
     """Close up to ``limit`` pending requests whose time is up, each once (rows another sweep holds are skipped)."""
-    due = (
-        sa.select(A.c.id)
-        .where(A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at <= now)
-        .order_by(A.c.expires_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    due = sa.select(A.c.id).where(lapsed(now)).order_by(A.c.expires_at).limit(limit).with_for_update(skip_locked=True)
     ids = list(conn.execute(due).scalars())
     if not ids:
         return []
@@ -154,8 +153,7 @@ def for_order(conn: sa.Connection, order_id: str) -> list[ApprovalRequest]:
 
 
 def counts_by_status(conn: sa.Connection, *, now: datetime) -> dict[str, int]:
-    lapsed = sa.and_(A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at <= now)
-    status = sa.case((lapsed, ApprovalStatus.EXPIRED.value), else_=A.c.status)
+    status = sa.case((lapsed(now), ApprovalStatus.EXPIRED.value), else_=A.c.status)
     rows = conn.execute(sa.select(status, sa.func.count()).group_by(status))
     counts = {status.value: 0 for status in ApprovalStatus}
     counts.update({row[0]: int(row[1]) for row in rows})
@@ -163,21 +161,14 @@ def counts_by_status(conn: sa.Connection, *, now: datetime) -> dict[str, int]:
 
 
 def oldest_pending(conn: sa.Connection, *, now: datetime) -> datetime | None:
-    query = sa.select(sa.func.min(A.c.created_at)).where(
-        A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at > now
-    )
+    query = sa.select(sa.func.min(A.c.created_at)).where(waiting(now))
     value: datetime | None = conn.execute(query).scalar()
     return value
 
 
 def pending_queue(conn: sa.Connection, *, now: datetime, limit: int) -> list[ApprovalRequest]:
     """The waiting requests, oldest first: the order a second person works through them."""
-    query = (
-        sa.select(A)
-        .where(A.c.status == ApprovalStatus.PENDING.value, A.c.expires_at > now)
-        .order_by(A.c.created_at, A.c.id)
-        .limit(limit)
-    )
+    query = sa.select(A).where(waiting(now)).order_by(A.c.created_at, A.c.id).limit(limit)
     return [as_request(row) for row in conn.execute(query).mappings()]
 
 

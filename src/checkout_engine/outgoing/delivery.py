@@ -31,8 +31,8 @@ log = structlog.get_logger(__name__)
 
 def _due(conn: sa.Connection, delivery_id: int) -> sa.Row[Any] | None:
     query = (
-        sa.select(D.c.id, D.c.status, D.c.next_attempt_at, E.c.id.label("event_id"), E.c.type, E.c.body, P.c.url)
-        .add_columns(P.c.secret, P.c.active)
+        sa.select(D.c.id, D.c.status, D.c.next_attempt_at, E.c.type, E.c.body, P.c.url)
+        .add_columns(P.c.secret, P.c.active)  # added apart: the row stays typed Row[Any]
         .select_from(D.join(E, E.c.id == D.c.event_id).join(P, P.c.id == D.c.endpoint_id))
         .where(D.c.id == delivery_id)
     )
@@ -45,8 +45,7 @@ def _connect_url(target: Target) -> tuple[str, dict[str, str], dict[str, Any]]:
     parts = urlsplit(target.url)
     address = f"[{target.address}]" if ":" in target.address else target.address
     netloc = f"{address}:{target.port}"
-    default_port = 443 if target.scheme == "https" else 80
-    host = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    host = target.host if target.port == targets.DEFAULT_PORTS[target.scheme] else f"{target.host}:{target.port}"
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host}, extensions
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from checkout_engine.admin.queries import Page, _id_page
+from checkout_engine.admin.queries import Page, id_page
 from checkout_engine.admin.roles import Principal
 from checkout_engine.audit import repository as audit
 from checkout_engine.clock import utcnow
@@ -155,7 +155,7 @@ def deliveries(conn: sa.Connection, endpoint_id: str, *, status: str | None, lim
             "attempt_log": _attempts(conn, row["id"]),
         }
 
-    return _id_page(conn, query, D, kind="webhook_deliveries", limit=limit, cursor=cursor, view=view)
+    return id_page(conn, query, D, kind="webhook_deliveries", limit=limit, cursor=cursor, view=view)
 
 
 def replay(uow: UnitOfWork, principal: Principal, delivery_id: int, *, reason: str) -> dict[str, Any]:

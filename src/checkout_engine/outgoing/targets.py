@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from checkout_engine.errors import Invalid
 
 MAX_URL_LENGTH = 2048
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class TargetRefused(Invalid):
@@ -56,7 +57,7 @@ def check_form(url: str) -> tuple[str, str, int]:
         raise _refused(url, "it names no host")
     if parts.username or parts.password:
         raise _refused(url, "credentials in the URL are not allowed; use the signing secret")
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
 
 
 def resolve(url: str, *, allow_private: bool) -> Target:
